@@ -857,11 +857,13 @@ vmem_find_best(vmem_t *vm, const struct vmem_req *r, vmem_addr_t *addrp)
 			break;
 		n = kml_ctz(map);
 		for (bt_t *bt = vm->vm_freelist[n]; bt != NULL; bt = bt->bt_lnext) {
+			vm->vm_st.searches++;
+			kml_charge(KML_COST_VMEM_PROBE, 1);
 			if (best != NULL && (bt->bt_size > best->bt_size ||
 			    (bt->bt_size == best->bt_size &&
 			    bt->bt_start > best->bt_start)))
 				continue;	/* cannot beat best */
-			if (vmem_probe(vm, bt, r, r->minaddr, &a)) {
+			if (vmem_fit(bt, r, r->minaddr, &a)) {
 				best = bt;
 				*addrp = a;
 			}
@@ -875,23 +877,27 @@ vmem_find_best(vmem_t *vm, const struct vmem_req *r, vmem_addr_t *addrp)
 static bt_t *
 vmem_find_next(vmem_t *vm, const struct vmem_req *r, vmem_addr_t *addrp)
 {
-	bt_t *start = vm->vm_rotor != NULL ? vm->vm_rotor : seg_first(vm);
+	bt_t *rotor = vm->vm_rotor, *bt;
 	vmem_addr_t lo;
-	bt_t *bt;
 
-	if (start == NULL)
-		return NULL;
 	/* from the rotor to the end, at or after the rotor address */
-	lo = r->minaddr > vm->vm_rotor_addr ? r->minaddr : vm->vm_rotor_addr;
-	for (bt = start; bt != NULL; bt = seg_next(vm, bt))
-		if (bt->bt_type == BT_FREE && vmem_probe(vm, bt, r, lo, addrp))
-			return bt;
-	/* wrapped: from the beginning up to and including the rotor */
+	if (rotor != NULL) {
+		lo = r->minaddr > vm->vm_rotor_addr ? r->minaddr : vm->vm_rotor_addr;
+		for (bt = rotor; bt != NULL; bt = seg_next(vm, bt))
+			if (bt->bt_type == BT_FREE &&
+			    vmem_probe(vm, bt, r, lo, addrp))
+				return bt;
+	}
+	/*
+	 * Wrapped: from the beginning up to and including the rotor (the
+	 * whole list when there is no rotor: the last allocation took the
+	 * last segment, or there was none).
+	 */
 	for (bt = seg_first(vm); bt != NULL; bt = seg_next(vm, bt)) {
 		if (bt->bt_type == BT_FREE &&
 		    vmem_probe(vm, bt, r, r->minaddr, addrp))
 			return bt;
-		if (bt == start)
+		if (bt == rotor)
 			break;
 	}
 	return NULL;
