@@ -216,7 +216,8 @@ void vmem_xfree(vmem_t *vm, vmem_addr_t addr, vmem_size_t size);
  *    to import_quantum (at least the quantum); for an aligned request it is
  *    enlarged so that the span can hold the request whatever its address.
  * => releasefn(arg, addr, size) takes back a span that became wholly free.
- * => import_quantum: 0 (meaning the quantum) or a multiple of the quantum.
+ * => import_quantum: 0 (meaning the quantum) or a power of two that is a
+ *    multiple of the quantum (VMEM_ERR_SIZE otherwise).
  * => vmem_arena_import and vmem_arena_release are ready-made functions for
  *    a source that is itself an arena (arg is the source vmem_t *).
  * => returns 0 or EINVAL.
