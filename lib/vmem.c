@@ -69,14 +69,22 @@
  * segment that fits is scanned to its end and its best segment taken:
  * every segment of a higher list is strictly larger.
  *
- * Next fit (VM_NEXTFIT).  For identifiers: a rotor remembers the tag and
- * the address just past the last next-fit allocation; the search walks the
- * segment list from there in address order, wrapping around once, and
- * takes the first free segment that fits at or after the rotor address
- * (before the wrap) or anywhere (after it).  Successive allocations get
- * increasing addresses until the arena's end, then wrap.  When the rotor's
- * tag disappears (coalesced into a neighbour, or its span released), the
- * rotor moves to the tag that absorbed it, or to the next tag.
+ * Next fit (VM_NEXTFIT).  For identifiers: the rotor address is just past
+ * the last next-fit allocation.  The search first walks the segment list
+ * in address order from the rotor tag, taking the lowest fit at or above
+ * the rotor address; then it wraps to the list's head and takes the lowest
+ * fit below the rotor address.  Successive allocations get increasing
+ * addresses until the arena's end, then wrap.  The rotor tag is only where
+ * the first walk starts; it is correct as long as it starts at or below
+ * the rotor address (invariant, checked): when an allocation splits the
+ * rotor tag, the rotor moves to the left piece; when the rotor tag is
+ * coalesced into a neighbour it moves to the survivor, which starts lower;
+ * when it disappears with a released span it moves to the next tag, and
+ * the rotor address moves up to that tag's start (everything between was
+ * given back).  After a next-fit allocation the rotor tag is the new
+ * segment itself.  No rotor tag (before the first next-fit allocation, or
+ * after the rotor's span was released at the end of the list) means the
+ * walk starts with the wrap.
  *
  * In every strategy, within the chosen segment the lowest address that
  * satisfies the constraints is returned (vmem_fit).
@@ -209,7 +217,7 @@ struct vmem {
 	unsigned vm_hashbits;		/* log2(vm_hashsize) */
 
 	/* next-fit rotor */
-	bt_t *vm_rotor;			/* search starts here; NULL: list head */
+	bt_t *vm_rotor;			/* search starts here; starts <= vm_rotor_addr */
 	vmem_addr_t vm_rotor_addr;	/* just past the last next-fit allocation */
 
 	/* spare tags */
@@ -480,13 +488,18 @@ seg_insert_after(bt_t *where, bt_t *bt)
 /*
  * seg_remove: take bt off the segment list.
  * => if bt is the next-fit rotor, the rotor moves to heir (the tag that
- *    absorbed bt) or, when heir is NULL, to the tag after bt.
+ *    absorbed bt and will start at or below bt's start) or, when heir is
+ *    NULL, to the tag after bt, raising the rotor address to its start.
  */
 static void
 seg_remove(vmem_t *vm, bt_t *bt, bt_t *heir)
 {
-	if (vm->vm_rotor == bt)
+	if (vm->vm_rotor == bt) {
 		vm->vm_rotor = heir != NULL ? heir : seg_next(vm, bt);
+		if (heir == NULL && vm->vm_rotor != NULL &&
+		    vm->vm_rotor->bt_start > vm->vm_rotor_addr)
+			vm->vm_rotor_addr = vm->vm_rotor->bt_start;
+	}
 	bt->bt_prev->bt_next = bt->bt_next;
 	bt->bt_next->bt_prev = bt->bt_prev;
 }
@@ -889,16 +902,17 @@ vmem_find_next(vmem_t *vm, const struct vmem_req *r, vmem_addr_t *addrp)
 				return bt;
 	}
 	/*
-	 * Wrapped: from the beginning up to and including the rotor (the
-	 * whole list when there is no rotor: the last allocation took the
-	 * last segment, or there was none).
+	 * Wrapped: from the beginning, every segment that starts below the
+	 * rotor address (the whole list when there is no rotor tag).  The
+	 * first walk covered the rest, since the rotor tag starts at or
+	 * below the rotor address.
 	 */
 	for (bt = seg_first(vm); bt != NULL; bt = seg_next(vm, bt)) {
+		if (rotor != NULL && bt->bt_start >= vm->vm_rotor_addr)
+			break;
 		if (bt->bt_type == BT_FREE &&
 		    vmem_probe(vm, bt, r, r->minaddr, addrp))
 			return bt;
-		if (bt == rotor)
-			break;
 	}
 	return NULL;
 }
@@ -924,6 +938,8 @@ vmem_carve(vmem_t *vm, bt_t *bt, vmem_addr_t addr, vmem_size_t size,
 		bt_insfree(vm, left);
 		bt->bt_start = addr;
 		bt->bt_size -= left->bt_size;
+		if (vm->vm_rotor == bt)
+			vm->vm_rotor = left;	/* keep it at or below the rotor address */
 		split = true;
 	}
 	if (bt->bt_size > size) {
@@ -1159,7 +1175,8 @@ vmem_xalloc1(vmem_t *vm, const struct vmem_req *r, int flags, bool xalloc,
 		if (bt != NULL) {
 			vmem_carve(vm, bt, addr, r->size, xalloc);
 			if (r->strat == VM_NEXTFIT) {
-				vm->vm_rotor = seg_next(vm, bt);
+				/* the new segment starts below the rotor address */
+				vm->vm_rotor = bt;
 				vm->vm_rotor_addr = addr + r->size;
 			}
 			vm->vm_st.allocs++;
@@ -1805,6 +1822,9 @@ vmem_check1(vmem_t *vm, char *buf, size_t len)
 		    span->bt_start, span->bt_start + span->bt_size);
 	CHECK(sp == NULL, "span list has spans not on the segment list");
 	CHECK(rotor_seen, "next-fit rotor is not on the segment list");
+	CHECK(vm->vm_rotor == NULL || vm->vm_rotor->bt_start <= vm->vm_rotor_addr,
+	    "next-fit rotor tag %#" PRIx64 " starts above the rotor address %#"
+	    PRIx64, vm->vm_rotor->bt_start, vm->vm_rotor_addr);
 
 	lfree = 0;
 	for (unsigned n = 0; n < VMEM_MAXORDER; n++) {
