@@ -1197,6 +1197,21 @@ vmem_xalloc1(vmem_t *vm, const struct vmem_req *r, int flags, bool xalloc,
 	return ENOMEM;
 }
 
+/* vmem_alloc0: validate r and allocate for vmem_alloc and vmem_xalloc. */
+static int
+vmem_alloc0(vmem_t *vm, const char *fn, struct vmem_req *r, int flags,
+    bool xalloc, vmem_addr_t *addrp)
+{
+	int error;
+
+	vmem_lock(vm);
+	error = vmem_check_req(vm, fn, r, flags);
+	if (error == 0)
+		error = vmem_xalloc1(vm, r, flags, xalloc, addrp);
+	vmem_unlock(vm);
+	return error;
+}
+
 int
 vmem_xalloc(vmem_t *vm, vmem_size_t size, vmem_size_t align,
     vmem_size_t phase, vmem_size_t nocross, vmem_addr_t minaddr,
@@ -1206,14 +1221,8 @@ vmem_xalloc(vmem_t *vm, vmem_size_t size, vmem_size_t align,
 		.size = size, .align = align, .phase = phase,
 		.nocross = nocross, .minaddr = minaddr, .maxaddr = maxaddr,
 	};
-	int error;
 
-	vmem_lock(vm);
-	error = vmem_check_req(vm, "vmem_xalloc", &r, flags);
-	if (error == 0)
-		error = vmem_xalloc1(vm, &r, flags, true, addrp);
-	vmem_unlock(vm);
-	return error;
+	return vmem_alloc0(vm, "vmem_xalloc", &r, flags, true, addrp);
 }
 
 int
@@ -1222,18 +1231,12 @@ vmem_alloc(vmem_t *vm, vmem_size_t size, int flags, vmem_addr_t *addrp)
 	struct vmem_req r = {
 		.size = size, .minaddr = VMEM_ADDR_MIN, .maxaddr = VMEM_ADDR_MAX,
 	};
-	int error;
 
 	/*
 	 * Quantum caches (sizes up to vm_qcache_max) belong here, in front
 	 * of the arena, once the pool_cache layer exists.
 	 */
-	vmem_lock(vm);
-	error = vmem_check_req(vm, "vmem_alloc", &r, flags);
-	if (error == 0)
-		error = vmem_xalloc1(vm, &r, flags, false, addrp);
-	vmem_unlock(vm);
-	return error;
+	return vmem_alloc0(vm, "vmem_alloc", &r, flags, false, addrp);
 }
 
 /* ---- free */

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,36 +265,38 @@ api_add(vmem_t *vm, vmem_addr_t addr, vmem_size_t size, int flags)
 	api_check(vm, what);
 }
 
-/* api_free: vmem_free(vm, addr, size), which must be correct use. */
+/*
+ * api_free0: vmem_free (xfree false) or vmem_xfree (xfree true) of
+ * (addr, size), which must be correct use: nothing reported, one more free.
+ */
 static void
-api_free(vmem_t *vm, vmem_addr_t addr, vmem_size_t size)
+api_free0(vmem_t *vm, vmem_addr_t addr, vmem_size_t size, bool xfree)
 {
 	char what[128];
 	struct vmem_stats st0 = api_stats(vm);
 
-	snprintf(what, sizeof(what), "%s: free %#" PRIx64 " %#" PRIx64,
-	    vmem_name(vm), addr, size);
+	snprintf(what, sizeof(what), "%s: %s %#" PRIx64 " %#" PRIx64,
+	    vmem_name(vm), xfree ? "xfree" : "free", addr, size);
 	api_rep_reset();
-	vmem_free(vm, addr, size);
+	if (xfree)
+		vmem_xfree(vm, addr, size);
+	else
+		vmem_free(vm, addr, size);
 	tap_is(api_rep.n, 0, "%s: nothing reported", what);
 	tap_is(api_stats(vm).frees, st0.frees + 1, "%s: frees counted", what);
 	api_check(vm, what);
 }
 
-/* api_xfree: vmem_xfree(vm, addr, size), which must be correct use. */
+static void
+api_free(vmem_t *vm, vmem_addr_t addr, vmem_size_t size)
+{
+	api_free0(vm, addr, size, false);
+}
+
 static void
 api_xfree(vmem_t *vm, vmem_addr_t addr, vmem_size_t size)
 {
-	char what[128];
-	struct vmem_stats st0 = api_stats(vm);
-
-	snprintf(what, sizeof(what), "%s: xfree %#" PRIx64 " %#" PRIx64,
-	    vmem_name(vm), addr, size);
-	api_rep_reset();
-	vmem_xfree(vm, addr, size);
-	tap_is(api_rep.n, 0, "%s: nothing reported", what);
-	tap_is(api_stats(vm).frees, st0.frees + 1, "%s: frees counted", what);
-	api_check(vm, what);
+	api_free0(vm, addr, size, true);
 }
 
 /* api_xfree_walk_cb: vmem_walk callback recording busy segments. */
