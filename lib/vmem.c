@@ -156,6 +156,7 @@
 
 #include <kmemlab/cost.h>
 #include <kmemlab/env.h>
+#include <kmemlab/report.h>
 #include <kmemlab/vmem.h>
 
 #include "bits.h"
@@ -230,9 +231,7 @@ struct vmem {
 	/* error reporting */
 	vmem_error_handler_t *vm_errfn;
 	void *vm_errarg;
-	enum vmem_error vm_lasterr;	/* last reported error class */
-	char vm_lastmsg[256];		/* its message */
-	bool vm_errpending;		/* vm_lastmsg not yet delivered */
+	struct kml_report vm_report;	/* last error, pending delivery */
 };
 
 const struct kml_statdesc vmem_statdesc[] = {
@@ -310,21 +309,12 @@ vmem_stderr_handler(void *arg, vmem_t *vm, enum vmem_error err,
  * vmem_error: record an error of class err for vm.
  * => vm's lock is held; the handler runs at vmem_unlock.
  */
-static void __attribute__((format(printf, 3, 4)))
-vmem_error(vmem_t *vm, enum vmem_error err, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	n = snprintf(vm->vm_lastmsg, sizeof(vm->vm_lastmsg), "arena \"%s\": ",
-	    vm->vm_name);
-	va_start(ap, fmt);
-	vsnprintf(vm->vm_lastmsg + n, sizeof(vm->vm_lastmsg) - (size_t)n, fmt, ap);
-	va_end(ap);
-	vm->vm_lasterr = err;
-	vm->vm_st.errors++;
-	vm->vm_errpending = true;
-}
+#define vmem_error(vm, err, ...)					\
+	do {								\
+		kml_report(&(vm)->vm_report, "arena", (vm)->vm_name,	\
+		    (err), __VA_ARGS__);				\
+		(vm)->vm_st.errors++;					\
+	} while (0)
 
 static void
 vmem_lock(vmem_t *vm)
@@ -347,10 +337,9 @@ vmem_unlock(vmem_t *vm)
 		kml_panic("vmem_check: arena \"%s\": %s", vm->vm_name, why);
 #endif
 	kml_mutex_exit(&vm->vm_lock);
-	if (vm->vm_errpending) {
-		vm->vm_errpending = false;
-		vm->vm_errfn(vm->vm_errarg, vm, vm->vm_lasterr, vm->vm_lastmsg);
-	}
+	if (kml_report_take(&vm->vm_report))
+		vm->vm_errfn(vm->vm_errarg, vm, vm->vm_report.rp_lasterr,
+		    vm->vm_report.rp_lastmsg);
 }
 
 void
@@ -371,8 +360,8 @@ enum vmem_error
 vmem_last_error(const vmem_t *vm, const char **msgp)
 {
 	if (msgp != NULL)
-		*msgp = vm->vm_lastmsg;
-	return vm->vm_lasterr;
+		*msgp = vm->vm_report.rp_lastmsg;
+	return vm->vm_report.rp_lasterr;
 }
 
 /* ---- boundary tags */
