@@ -18,7 +18,10 @@
 	X(KML_COST_VMEM_SPLIT, "vmem_split", 10, "split a free segment") \
 	X(KML_COST_VMEM_COALESCE, "vmem_coalesce", 10, "merge two free segments") \
 	X(KML_COST_VMEM_REHASH, "vmem_rehash", 5, "move one segment to a resized hash") \
-	X(KML_COST_VMEM_IMPORT, "vmem_import", 50, "call into a source arena")
+	X(KML_COST_VMEM_IMPORT, "vmem_import", 50, "call into a source arena") \
+	X(KML_COST_PAGE, "page", 40, "take or give back one physical page") \
+	X(KML_COST_POOL_ITEM, "pool_item", 25, "pool: hand out or take back one item") \
+	X(KML_COST_POOL_PAGE, "pool_page", 60, "pool: set up or tear down one page")
 
 #define COST_DESC(id, name, ns, descr) [id] = { name, ns, descr },
 #define COST_NS(id, name, ns, descr) [id] = ns,

@@ -29,6 +29,9 @@ enum kml_cost_id {
 	KML_COST_VMEM_COALESCE,	/* merge two free segments */
 	KML_COST_VMEM_REHASH,	/* move one segment to a resized hash table */
 	KML_COST_VMEM_IMPORT,	/* call into a source arena (beyond its own cost) */
+	KML_COST_PAGE,		/* take or give back one physical page */
+	KML_COST_POOL_ITEM,	/* pool: hand out or take back one item */
+	KML_COST_POOL_PAGE,	/* pool: set up or tear down one page */
 	KML_COST_NCOSTS
 };
 
