@@ -766,6 +766,26 @@ out:
 	pool_unlock(pp);
 }
 
+bool
+pool_owns(struct pool *pp, vmem_addr_t item)
+{
+	vmem_addr_t page = item & ~(pp->pr_pagesz - 1);
+	struct pool_item_header *ph;
+	bool out = false;
+	uint64_t off, i;
+
+	pool_lock(pp);
+	ph = ph_lookup(pp, page);
+	if (ph != NULL && item >= page + ph->ph_off) {
+		off = item - page - ph->ph_off;
+		i = off / pp->pr_size;
+		out = off % pp->pr_size == 0 && i < pp->pr_itemsperpage &&
+		    (ph->ph_bitmap[i / 64] & ((uint64_t)1 << (i % 64))) == 0;
+	}
+	pool_unlock(pp);
+	return out;
+}
+
 /* ---- limits, priming, reclaiming */
 
 static uint64_t

@@ -191,6 +191,12 @@ vmem_addr_t pool_get(struct pool *pp, int flags);
  */
 void pool_put(struct pool *pp, vmem_addr_t item);
 
+/*
+ * pool_owns: true if item is the start of an item of pp that is out
+ * (handed out by pool_get and not put back).
+ */
+bool pool_owns(struct pool *pp, vmem_addr_t item);
+
 /* pool_setlowat: keep at least n free items (allocating pages now). */
 void pool_setlowat(struct pool *pp, int n);
 
