@@ -1,0 +1,113 @@
+/*
+ * kmemlab/kmem.h: the kernel memory allocator, after NetBSD kmem(9) and
+ * Solaris kmem_alloc(9F).
+ *
+ * Sizes up to the largest size class are served by pool_caches named
+ * "kmem-N" (N the class size in bytes); larger sizes come straight from
+ * kmem_va_arena in whole pages.  The size-class table is a policy.  Every
+ * live allocation is known (address and size), so misuse is detected and
+ * reported, never silently accepted.  See kmem(3).
+ */
+#ifndef KMEMLAB_KMEM_H
+#define KMEMLAB_KMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <kmemlab/stat.h>
+#include <kmemlab/vmem.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* kmem_alloc flags (Solaris and NetBSD values are both just these names). */
+#define KM_SLEEP	0x01	/* may sleep; never fails (a deadlock is reported instead) */
+#define KM_NOSLEEP	0x02	/* must not sleep; may return 0 */
+
+/* Error classes, reported by one routine (as illumos kmem_error). */
+enum kmem_error {
+	KMEM_ERR_NONE = 0,
+	KMEM_ERR_WRONGSIZE,	/* kmem_free with a size other than the allocation's */
+	KMEM_ERR_DUPFREE,	/* kmem_free of memory already freed */
+	KMEM_ERR_BADADDR,	/* kmem_free of an address never allocated */
+	KMEM_ERR_INTR,		/* kmem_alloc/kmem_free in interrupt context (use kmem_intr_*) */
+	KMEM_ERR_FLAGS,		/* not exactly one of KM_SLEEP and KM_NOSLEEP */
+	KMEM_ERR_DEADLOCK,	/* KM_SLEEP that nothing can ever satisfy */
+	KMEM_ERR_NERRORS
+};
+
+/* The size-class policies. */
+enum kmem_classes {
+	KMEM_CLASSES_NETBSD,	/* 8, 16, ... 1024 step 8..., plus 2048, 4096 (see kmem(3)) */
+	KMEM_CLASSES_ILLUMOS	/* illumos kmem_alloc_sizes, 8 ... 4096, plus the big table up to 128 KiB */
+};
+
+/*
+ * kmem_init: set up the size classes over the page layer (which is up).
+ * => returns 0, or EINVAL for an unknown policy.
+ */
+int kmem_init(enum kmem_classes classes);
+
+/* kmem_fini: tear down; live allocations are reported and dropped. */
+void kmem_fini(void);
+
+/*
+ * kmem_alloc: size bytes.
+ * => size 0 returns 0 (no error).
+ * => KM_SLEEP never returns 0 unless the environment proves the sleep
+ *    endless (reported as KMEM_ERR_DEADLOCK); KM_NOSLEEP may return 0.
+ * => in interrupt context: reported (KMEM_ERR_INTR) and served anyway
+ *    with KM_NOSLEEP semantics.
+ */
+vmem_addr_t kmem_alloc(size_t size, int flags);
+
+/* kmem_zalloc: kmem_alloc, zeroed (recorded: no bytes exist). */
+vmem_addr_t kmem_zalloc(size_t size, int flags);
+
+/*
+ * kmem_free: give back p of size bytes.
+ * => kmem_free(0, 0) is legal and does nothing.
+ * => a wrong size, a duplicate free or an address never allocated is
+ *    reported with its class and changes nothing.
+ */
+void kmem_free(vmem_addr_t p, size_t size);
+
+/* The interrupt-safe path: as kmem_alloc / kmem_free, allowed in interrupt context. */
+vmem_addr_t kmem_intr_alloc(size_t size, int flags);
+vmem_addr_t kmem_intr_zalloc(size_t size, int flags);
+void kmem_intr_free(vmem_addr_t p, size_t size);
+
+/*
+ * kmem_class_size: the size class that serves size bytes, or 0 when the
+ * size is served by kmem_va_arena.
+ */
+size_t kmem_class_size(size_t size);
+
+struct kmem_stats {
+	uint64_t allocs;	/* successful kmem_alloc, all paths */
+	uint64_t frees;		/* successful kmem_free, all paths */
+	uint64_t fails;		/* kmem_alloc that returned 0 (size 0 excluded) */
+	uint64_t inuse;		/* bytes requested and not freed */
+	uint64_t inuse_peak;	/* most bytes requested and not freed at once */
+	uint64_t live;		/* live allocations */
+	uint64_t large_allocs;	/* allocations served by kmem_va_arena */
+	uint64_t large_inuse;	/* bytes (page-rounded) of live large allocations */
+	uint64_t intr_allocs;	/* allocations through kmem_intr_* */
+	uint64_t errors;	/* reported misuses */
+};
+
+extern const struct kml_statdesc kmem_statdesc[];
+extern const size_t kmem_nstatdesc;
+
+void kmem_stats(struct kmem_stats *st);
+
+typedef void (kmem_error_handler_t)(void *arg, enum kmem_error err, const char *msg);
+void kmem_set_error_handler(kmem_error_handler_t *fn, void *arg);
+enum kmem_error kmem_last_error(const char **msgp);
+const char *kmem_strerror(enum kmem_error err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KMEMLAB_KMEM_H */
