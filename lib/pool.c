@@ -56,8 +56,9 @@
  * the empty pages idle for at least the idle interval (pool_set_idle,
  * default POOL_IDLE_NS), keeping minpages.  pool_drain calls every pool's
  * drain hook and reclaims.  The module registers two reclaimers with the
- * page layer while any pool exists and the page layer is up: the drain
- * hooks at UVM_RECLAIM_DRAIN_HOOKS and the idle pages at
+ * page layer when a pool is created while the page layer is up and they
+ * are not registered yet, and unregisters them with the last pool: the
+ * drain hooks at UVM_RECLAIM_DRAIN_HOOKS and the idle pages at
  * UVM_RECLAIM_IDLE_PAGES.
  *
  * ---- 5. Locking, sleeping, errors
@@ -563,7 +564,8 @@ pool_init(struct pool *pp, size_t size, unsigned align, unsigned ioff,
 	while (*tail != NULL)
 		tail = &(*tail)->pr_next;
 	*tail = pp;
-	if (pool_count++ == 0 && uvm_pagesize() != 0) {
+	pool_count++;
+	if (!pool_reclaimers_on && uvm_pagesize() != 0) {
 		uvm_reclaimer_register(&pool_hooks_reclaimer);
 		uvm_reclaimer_register(&pool_idle_reclaimer);
 		pool_reclaimers_on = true;

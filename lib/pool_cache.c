@@ -455,7 +455,8 @@ pool_cache_init(size_t size, unsigned align, unsigned align_offset, int flags,
 	for (tail = &pc_head; *tail != NULL; tail = &(*tail)->pc_next)
 		continue;
 	*tail = pc;
-	if (pc_count++ == 0 && uvm_pagesize() != 0) {
+	pc_count++;
+	if (!pc_reclaimers_on && uvm_pagesize() != 0) {
 		uvm_reclaimer_register(&pc_trim_reclaimer);
 		uvm_reclaimer_register(&pc_inval_reclaimer);
 		pc_reclaimers_on = true;

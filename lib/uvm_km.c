@@ -22,7 +22,10 @@
  * it (uvm_km_import), and each release gives both back (uvm_km_release),
  * as NetBSD's uvm_km_kmem_alloc/free back kmem_va_arena.  Its import
  * quantum is one page, so a span is released as soon as it is wholly free.
- * qcache_max is recorded (up_va_qcache_max) until quantum caches exist.
+ * Its quantum caches (up_va_qcache_max) serve vmem_alloc of small page
+ * multiples; uvm_km_alloc itself uses vmem_xalloc, which bypasses them.
+ * The page layer registers a reclaimer at UVM_RECLAIM_QCACHE that empties
+ * them and gives their free slabs back.
  *
  * ---- 3. Shortage, the pagedaemon and sleeping
  *
@@ -465,6 +468,21 @@ uvm_km_free(vmem_addr_t va, uint64_t size, int flags)
 	uvm_unlock();
 }
 
+/* kmem_va_arena's quantum caches, emptied at UVM_RECLAIM_QCACHE. */
+static uint64_t
+uvm_reclaim_qcache(void *arg, uint64_t want)
+{
+	(void)arg;
+	(void)want;
+	vmem_qcache_reclaim(kmem_va_arena);
+	return 0;
+}
+
+static struct uvm_reclaimer uvm_qcache_reclaimer = {
+	.ur_name = "kmem_va_arena quantum caches", .ur_order = UVM_RECLAIM_QCACHE,
+	.ur_fn = uvm_reclaim_qcache,
+};
+
 /* ---- set-up and tear-down */
 
 int
@@ -509,6 +527,7 @@ uvm_init(const struct uvm_params *p)
 		return ENOMEM;
 	}
 	uvm.up = true;
+	uvm_reclaimer_register(&uvm_qcache_reclaimer);
 	return 0;
 }
 
@@ -516,19 +535,22 @@ void
 uvm_fini(void)
 {
 	KML_ASSERT(uvm.up);
-	KML_ASSERTMSG(uvm.reclaimers == NULL, "uvm_fini: reclaimer \"%s\" "
-	    "still registered", uvm.reclaimers->ur_name);
 	KML_ASSERTMSG(uvm.memwait.wc_nwaiters == 0, "uvm_fini: %u threads "
 	    "sleeping for memory", uvm.memwait.wc_nwaiters);
+	uvm_reclaimer_unregister(&uvm_qcache_reclaimer);
+	vmem_qcache_reclaim(kmem_va_arena);
 	if (uvm.rawpages != 0 || uvm.pageable != 0 ||
 	    vmem_size(kmem_va_arena, VMEM_ALLOC) != 0)
 		fprintf(stderr, "uvm: uvm_fini: still allocated: %" PRIu64
 		    " wired bytes, %" PRIu64 " pageable bytes, %" PRIu64
 		    " raw pages\n", vmem_size(kmem_va_arena, VMEM_ALLOC),
 		    uvm.pageable, uvm.rawpages);
+	/* destroying kmem_va_arena destroys its quantum caches' pools */
 	vmem_destroy(kmem_va_arena);
 	vmem_destroy(kmem_arena);
 	kmem_arena = kmem_va_arena = NULL;
+	KML_ASSERTMSG(uvm.reclaimers == NULL, "uvm_fini: reclaimer \"%s\" "
+	    "still registered", uvm.reclaimers->ur_name);
 	kml_mutex_destroy(&uvm.lock);
 	uvm.up = false;
 }

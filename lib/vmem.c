@@ -141,6 +141,23 @@
  * With --enable-sanity, vmem_unlock also runs vmem_check and panics on any
  * violation.
  *
+ * ---- 10. Quantum caches
+ *
+ * Most requests to an arena are for a few quanta.  With qcache_max set,
+ * vmem_create makes one pool_cache per size q, 2q, ... qcache_max (q the
+ * quantum; at most VMEM_QCACHE_MAX caches), named "ARENA-SIZE".  Their
+ * slabs ("pages") are segments of the arena of the smallest power of two
+ * above qcache_max, taken with vmem_xalloc aligned to their size (the pool
+ * layer finds an item's slab by alignment), so a quantum-cache hit costs
+ * a magazine round and no arena search.  vmem_alloc and vmem_free of sizes
+ * up to qcache_max go to the cache for the size rounded up to the
+ * quantum; misuse there (a wrong size, a double free) is reported by the
+ * cache's pool.  The quantum caches' pools give back empty slabs at once
+ * (their idle interval is 0), and vmem_qcache_reclaim empties the caches
+ * so that the pagedaemon can get the slabs back (the page layer does this
+ * for kmem_va_arena at UVM_RECLAIM_QCACHE).  The arena's own statistics
+ * count slabs, not objects; the caches' statistics count objects.
+ *
  * Tags are ordinary process memory; each arena keeps a small cache of
  * spare tags and reserves the most one operation can need (VMEM_BT_MAXOP)
  * before touching the structure, so an operation never fails half-way.
@@ -156,6 +173,7 @@
 
 #include <kmemlab/cost.h>
 #include <kmemlab/env.h>
+#include <kmemlab/pool_cache.h>
 #include <kmemlab/report.h>
 #include <kmemlab/vmem.h>
 
@@ -166,6 +184,7 @@
 #define VMEM_HASH_MIN	16		/* buckets, at least */
 #define VMEM_BT_MAXOP	4		/* tags one operation may need */
 #define VMEM_BT_CACHE	64		/* spare tags kept per arena */
+#define VMEM_QCACHE_MAX	16		/* most quantum caches per arena */
 
 #define VM_SLEEPMASK	(VM_SLEEP | VM_NOSLEEP)
 #define VM_FITMASK	(VM_INSTANTFIT | VM_BESTFIT | VM_NEXTFIT)
@@ -220,6 +239,11 @@ struct vmem {
 	/* next-fit rotor */
 	bt_t *vm_rotor;			/* search starts here; starts <= vm_rotor_addr */
 	vmem_addr_t vm_rotor_addr;	/* just past the last next-fit allocation */
+
+	/* quantum caches (section 10) */
+	pool_cache_t vm_qcache[VMEM_QCACHE_MAX]; /* [i]: size (i + 1) * quantum */
+	unsigned vm_nqcache;
+	struct pool_allocator vm_qcache_allocator; /* slabs from this arena */
 
 	/* spare tags */
 	bt_t *vm_freetags;		/* linked through bt_lnext */
@@ -1214,17 +1238,34 @@ vmem_xalloc(vmem_t *vm, vmem_size_t size, vmem_size_t align,
 	return vmem_alloc0(vm, "vmem_xalloc", &r, flags, true, addrp);
 }
 
+/* vmem_qcache_for: the quantum cache for size, or NULL. */
+static pool_cache_t
+vmem_qcache_for(const vmem_t *vm, vmem_size_t size)
+{
+	if (size == 0 || size > vm->vm_qcache_max || vm->vm_nqcache == 0)
+		return NULL;
+	return vm->vm_qcache[((size + vm->vm_quantum - 1) >> vm->vm_qshift) - 1];
+}
+
 int
 vmem_alloc(vmem_t *vm, vmem_size_t size, int flags, vmem_addr_t *addrp)
 {
 	struct vmem_req r = {
 		.size = size, .minaddr = VMEM_ADDR_MIN, .maxaddr = VMEM_ADDR_MAX,
 	};
+	pool_cache_t qc = vmem_qcache_for(vm, size);
+	int error;
 
-	/*
-	 * Quantum caches (sizes up to vm_qcache_max) belong here, in front
-	 * of the arena, once the pool_cache layer exists.
-	 */
+	if (qc != NULL) {
+		vmem_lock(vm);
+		error = vmem_check_req(vm, "vmem_alloc", &r, flags);
+		vmem_unlock(vm);
+		if (error != 0)
+			return error;
+		*addrp = pool_cache_get(qc, (flags & VM_SLEEP) ? PR_WAITOK :
+		    PR_NOWAIT);
+		return *addrp != 0 ? 0 : ENOMEM;
+	}
 	return vmem_alloc0(vm, "vmem_alloc", &r, flags, false, addrp);
 }
 
@@ -1325,7 +1366,80 @@ vmem_free0(vmem_t *vm, const char *fn, vmem_addr_t addr, vmem_size_t size,
 void
 vmem_free(vmem_t *vm, vmem_addr_t addr, vmem_size_t size)
 {
-	vmem_free0(vm, "vmem_free", addr, size, false);
+	pool_cache_t qc = vmem_qcache_for(vm, size);
+
+	if (qc != NULL)
+		pool_cache_put(qc, addr);
+	else
+		vmem_free0(vm, "vmem_free", addr, size, false);
+}
+
+/* ---- quantum caches */
+
+static vmem_t *
+vmem_qcache_arena(struct pool *pp)
+{
+	return (vmem_t *)(void *)((char *)(uintptr_t)pp->pr_alloc -
+	    offsetof(struct vmem, vm_qcache_allocator));
+}
+
+static vmem_addr_t
+vmem_qcache_slab_alloc(struct pool *pp, int flags)
+{
+	vmem_t *vm = vmem_qcache_arena(pp);
+	vmem_addr_t addr;
+
+	if (vmem_xalloc(vm, pp->pr_pagesz, pp->pr_pagesz, 0, 0, VMEM_ADDR_MIN,
+	    VMEM_ADDR_MAX, ((flags & PR_WAITOK) ? VM_SLEEP : VM_NOSLEEP) |
+	    VM_INSTANTFIT, &addr) != 0)
+		return 0;
+	return addr;
+}
+
+static void
+vmem_qcache_slab_free(struct pool *pp, vmem_addr_t slab)
+{
+	vmem_xfree(vmem_qcache_arena(pp), slab, pp->pr_pagesz);
+}
+
+/* vmem_qcache_init: the quantum caches of section 10. */
+static void
+vmem_qcache_init(vmem_t *vm)
+{
+	vmem_size_t n = vm->vm_qcache_max >> vm->vm_qshift, slab = 1;
+	char name[VMEM_NAME_MAX + 24];
+
+	if (n > VMEM_QCACHE_MAX)
+		n = VMEM_QCACHE_MAX;
+	vm->vm_qcache_max = n * vm->vm_quantum;
+	while (slab <= vm->vm_qcache_max)
+		slab <<= 1;
+	vm->vm_qcache_allocator.pa_alloc = vmem_qcache_slab_alloc;
+	vm->vm_qcache_allocator.pa_free = vmem_qcache_slab_free;
+	vm->vm_qcache_allocator.pa_pagesz = slab;
+	vm->vm_qcache_allocator.pa_name = "vmem quantum cache";
+	for (vmem_size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s-%" PRIu64, vm->vm_name,
+		    (i + 1) * vm->vm_quantum);
+		vm->vm_qcache[i] = pool_cache_init((i + 1) * vm->vm_quantum,
+		    vm->vm_quantum < 0x80000000u ? (unsigned)vm->vm_quantum : 0,
+		    0, PR_NOTOUCH, name, &vm->vm_qcache_allocator, 0, NULL,
+		    NULL, NULL);
+		pool_set_idle(pool_cache_pool(vm->vm_qcache[i]), 0);
+	}
+	vm->vm_nqcache = (unsigned)n;
+}
+
+unsigned
+vmem_qcache_reclaim(vmem_t *vm)
+{
+	unsigned freed = 0;
+
+	for (unsigned i = 0; i < vm->vm_nqcache; i++) {
+		pool_cache_invalidate(vm->vm_qcache[i]);
+		freed += pool_reclaim(pool_cache_pool(vm->vm_qcache[i]));
+	}
+	return freed;
 }
 
 void
@@ -1459,6 +1573,8 @@ vmem_create(const char *name, vmem_addr_t base, vmem_size_t size,
 			return NULL;
 		}
 	}
+	if (qcache_max != 0)
+		vmem_qcache_init(vm);
 	return vm;
 }
 
@@ -1514,6 +1630,12 @@ vmem_destroy(vmem_t *vm)
 	struct { vmem_addr_t a; vmem_size_t s; } *rel = NULL;
 	size_t nrel = 0;
 
+	/* the quantum caches give their slabs back first */
+	for (unsigned i = 0; i < vm->vm_nqcache; i++)
+		pool_cache_destroy(vm->vm_qcache[i]);
+	vm->vm_nqcache = 0;
+	nbusy = vm->vm_st.busy_segs;
+	inuse = vm->vm_st.inuse;
 	vmem_lock(vm);
 	KML_ASSERTMSG(vm->vm_wchan.wc_nwaiters == 0, "vmem_destroy: arena "
 	    "\"%s\" has %u sleepers", vm->vm_name, vm->vm_wchan.wc_nwaiters);
@@ -1638,6 +1760,9 @@ vmem_dump(vmem_t *vm, vmem_printf_t *pr, void *arg)
 	pr(arg, "arena \"%s\": quantum %#" PRIx64 ", qcache_max %#" PRIx64
 	    ", %s\n", vm->vm_name, vm->vm_quantum, vm->vm_qcache_max,
 	    vm->vm_importfn != NULL ? "imports from a source" : "no source");
+	if (vm->vm_nqcache != 0)
+		pr(arg, "  %u quantum caches, slabs of %#" PRIx64 " bytes\n",
+		    vm->vm_nqcache, vm->vm_qcache_allocator.pa_pagesz);
 	if (vm->vm_importfn != NULL)
 		pr(arg, "  import quantum %#" PRIx64 "\n", vm->vm_import_quantum);
 	pr(arg, "  spans and segments:\n");

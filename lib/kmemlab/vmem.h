@@ -152,9 +152,11 @@ extern const size_t vmem_nstatdesc;
  * => name is copied (at most 31 bytes kept).
  * => base and size describe an initial span; size 0 means none.
  * => quantum: the smallest unit of allocation, a power of two.
- * => qcache_max: a multiple of the quantum, recorded; quantum caches are
- *    provided by the pool_cache layer and are not in this version, so
- *    every request is served by the arena itself.
+ * => qcache_max: a multiple of the quantum; 0 for none.  vmem_alloc and
+ *    vmem_free of sizes up to qcache_max go through quantum caches: one
+ *    pool_cache per multiple of the quantum up to qcache_max (at most 16
+ *    of them), whose slabs are segments of the arena (see lib/vmem.c,
+ *    section 10).  vmem_xalloc and vmem_xfree never use them.
  * => flags: 0, VM_SLEEP or VM_NOSLEEP.
  * => returns NULL on error, with errno EINVAL (and a reported error) or
  *    ENOMEM.
@@ -249,6 +251,12 @@ void vmem_walk(vmem_t *vm, int typemask, vmem_walk_fn_t *fn, void *arg);
  */
 void vmem_dump(vmem_t *vm, vmem_printf_t *pr, void *arg);
 void vmem_dump_file(vmem_t *vm, FILE *fp);
+
+/*
+ * vmem_qcache_reclaim: empty the arena's quantum caches and give their
+ * free slabs back to the arena.  Returns the slabs given back.
+ */
+unsigned vmem_qcache_reclaim(vmem_t *vm);
 
 /* vmem_stats: copy the arena's statistics into *st. */
 void vmem_stats(vmem_t *vm, struct vmem_stats *st);
