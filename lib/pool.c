@@ -242,26 +242,21 @@ struct pool_allocator pool_allocator_kmem = {
 	.pa_name = "kmem",
 };
 
-/* Big pages: POOL_BIG_BASE << i bytes, for items larger than a page. */
+/* Big pages: POOL_BIG_BASE << i bytes, for items that need more than a page. */
 static struct pool_allocator pool_allocator_big[POOL_NBIG];
 
 static struct pool_allocator *
-pool_big_allocator(uint64_t size)
+pool_big_allocator(unsigned i)
 {
-	for (unsigned i = 0; i < POOL_NBIG; i++) {
-		struct pool_allocator *pa = &pool_allocator_big[i];
+	struct pool_allocator *pa = &pool_allocator_big[i];
 
-		if ((uint64_t)POOL_BIG_BASE << i < size)
-			continue;
-		if (pa->pa_alloc == NULL) {
-			pa->pa_alloc = pool_page_alloc_kmem;
-			pa->pa_free = pool_page_free_kmem;
-			pa->pa_pagesz = (uint64_t)POOL_BIG_BASE << i;
-			pa->pa_name = "kmem-big";
-		}
-		return pa;
+	if (pa->pa_alloc == NULL) {
+		pa->pa_alloc = pool_page_alloc_kmem;
+		pa->pa_free = pool_page_free_kmem;
+		pa->pa_pagesz = (uint64_t)POOL_BIG_BASE << i;
+		pa->pa_name = "kmem-big";
 	}
-	kml_panic("pool_init: item size %" PRIu64 " is too large", size);
+	return pa;
 }
 
 /* ---- page lists and the page hash */
@@ -465,7 +460,9 @@ pool_reclaim_hooks(void *arg, uint64_t want)
 	(void)want;
 	for (struct pool *pp = pool_head; pp != NULL; pp = pp->pr_next)
 		if (pp->pr_drain_hook != NULL) {
+			pool_lock(pp);
 			pp->pr_st.drains++;
+			pool_unlock(pp);
 			pp->pr_drain_hook(pp->pr_drain_hook_arg, PR_NOWAIT);
 		}
 	return 0;
@@ -508,11 +505,38 @@ pool_phinpage(int flags, uint64_t size, uint64_t pagesz)
 	    pagesz / size == (pagesz - POOL_PHSIZE) / size;
 }
 
+/*
+ * pool_layout: lay pp's items out in pages of pagesz bytes (header place,
+ * first offset, items per page, colours).
+ * => returns false if no item fits such a page.
+ */
+static bool
+pool_layout(struct pool *pp, uint64_t pagesz)
+{
+	uint64_t off, slack, align = pp->pr_align;
+
+	if (!kml_ispow2(pagesz) || pagesz < align)
+		return false;
+	pp->pr_pagesz = pagesz;
+	pp->pr_phinpage = pool_phinpage(pp->pr_flags, pp->pr_size, pagesz);
+	off = pp->pr_phinpage ? POOL_PHSIZE : 0;
+	/* first offset >= off with (page + offset + ioff) % align == 0 */
+	off += (align - (off + pp->pr_itemoffset) % align) % align;
+	if (off + pp->pr_size > pagesz)
+		return false;
+	pp->pr_phoffset = off;
+	pp->pr_itemsperpage = (pagesz - off) / pp->pr_size;
+	slack = pagesz - off - pp->pr_itemsperpage * pp->pr_size;
+	pp->pr_maxcolor = slack & ~(align - 1);
+	return true;
+}
+
 void
 pool_init(struct pool *pp, size_t size, unsigned align, unsigned ioff,
     int flags, const char *wchan, struct pool_allocator *palloc, int ipl)
 {
-	uint64_t off, slack;
+	bool laid = false;
+	uint64_t tried = 0;
 
 	if (align == 0)
 		align = POOL_DEFALIGN;
@@ -531,25 +555,23 @@ pool_init(struct pool *pp, size_t size, unsigned align, unsigned ioff,
 	pp->pr_itemoffset = ioff;
 	pp->pr_flags = flags;
 	pp->pr_ipl = ipl;
-	if (palloc == NULL)
-		palloc = pp->pr_size > uvm_pagesize() && uvm_pagesize() != 0 ?
-		    pool_big_allocator(pp->pr_size) : &pool_allocator_kmem;
+	if (palloc != NULL) {
+		tried = palloc->pa_pagesz != 0 ? palloc->pa_pagesz : uvm_pagesize();
+		laid = pool_layout(pp, tried);
+	} else if (uvm_pagesize() != 0) {
+		/* a page if one item fits, else the smallest big page that holds one */
+		palloc = &pool_allocator_kmem;
+		laid = pool_layout(pp, tried = uvm_pagesize());
+		for (unsigned i = 0; !laid && i < POOL_NBIG; i++) {
+			palloc = pool_big_allocator(i);
+			laid = pool_layout(pp, tried = palloc->pa_pagesz);
+		}
+	}
+	KML_ASSERTMSG(laid, "pool_init \"%s\": item of %" PRIu64 " bytes does "
+	    "not fit a page of %" PRIu64 " (align %u, ioff %u, header %s; "
+	    "is the page layer up?)", pp->pr_name, pp->pr_size, tried, align,
+	    ioff, pp->pr_phinpage ? "in the page" : "off the page");
 	pp->pr_alloc = palloc;
-	pp->pr_pagesz = palloc->pa_pagesz != 0 ? palloc->pa_pagesz : uvm_pagesize();
-	KML_ASSERTMSG(kml_ispow2(pp->pr_pagesz) && pp->pr_pagesz >= align,
-	    "pool_init \"%s\": page size %" PRIu64 " (is the page layer up?)",
-	    pp->pr_name, pp->pr_pagesz);
-	pp->pr_phinpage = pool_phinpage(flags, pp->pr_size, pp->pr_pagesz);
-	off = pp->pr_phinpage ? POOL_PHSIZE : 0;
-	/* first offset >= off with (page + offset + ioff) % align == 0 */
-	off += (align - (off + ioff) % align) % align;
-	KML_ASSERTMSG(off + pp->pr_size <= pp->pr_pagesz, "pool_init \"%s\": "
-	    "item of %" PRIu64 " bytes does not fit a page of %" PRIu64,
-	    pp->pr_name, pp->pr_size, pp->pr_pagesz);
-	pp->pr_phoffset = off;
-	pp->pr_itemsperpage = (pp->pr_pagesz - off) / pp->pr_size;
-	slack = pp->pr_pagesz - off - pp->pr_itemsperpage * pp->pr_size;
-	pp->pr_maxcolor = slack & ~((uint64_t)align - 1);
 	pp->pr_minpages = 0;
 	pp->pr_maxpages = UINT64_MAX;
 	pp->pr_idle_ns = POOL_IDLE_NS;
@@ -634,6 +656,19 @@ pool_take(struct pool *pp, struct pool_item_header *ph)
 	    pp->pr_name, ph->ph_page, ph->ph_list);
 }
 
+/*
+ * pool_catchup: after a get, allocate pages (without sleeping) until the
+ * low-water mark's free items are there again, as NetBSD's pool_catchup.
+ * => lock held.
+ */
+static void
+pool_catchup(struct pool *pp)
+{
+	while (pp->pr_st.avail < pp->pr_minitems)
+		if (!pool_page_add(pp, PR_NOWAIT))
+			break;
+}
+
 /* pool_limit_warn: report the hard-limit warning, at most once per ratecap. */
 static void
 pool_limit_warn(struct pool *pp)
@@ -657,6 +692,16 @@ pool_limit_warn(struct pool *pp)
 static int
 pool_sleep(struct pool *pp, const char *why)
 {
+	if (pp->pr_report.rp_pending) {
+		/*
+		 * Deliver the pending report (the hard-limit warning) before
+		 * sleeping, and have the caller look at the pool again: it may
+		 * have changed while the lock was dropped.
+		 */
+		pool_unlock(pp);
+		pool_lock(pp);
+		return 0;
+	}
 	pp->pr_st.waits++;
 	if (kml_sleep(&pp->pr_wchan, &pp->pr_lock) == KML_EDEADLK) {
 		pool_error(pp, POOL_ERR_DEADLOCK, "pool_get: %s: %s", why,
@@ -703,6 +748,7 @@ pool_get(struct pool *pp, int flags)
 			ph = pp->pr_emptypages.pl_first;
 		if (ph != NULL) {
 			item = pool_take(pp, ph);
+			pool_catchup(pp);
 			break;
 		}
 		/*
@@ -710,8 +756,13 @@ pool_get(struct pool *pp, int flags)
 		 * may; if it fails, retry only if a put made room meanwhile.
 		 */
 		if (!pool_page_add(pp, flags & (PR_WAITOK | PR_NOWAIT)) &&
-		    pp->pr_st.avail == 0)
+		    pp->pr_st.avail == 0) {
+			if (flags & PR_WAITOK)
+				pool_error(pp, POOL_ERR_DEADLOCK, "pool_get: "
+				    "PR_WAITOK request failed: back end \"%s\" "
+				    "could not get a page", pp->pr_alloc->pa_name);
 			goto fail;
+		}
 	}
 	pool_unlock(pp);
 	return item;

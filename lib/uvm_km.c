@@ -27,6 +27,12 @@
  * The page layer registers a reclaimer at UVM_RECLAIM_QCACHE that empties
  * them and gives their free slabs back.
  *
+ * Pageable memory comes from a third arena, kmem_pageable_arena (NetBSD's
+ * kernel_map plays this part), which imports address space from
+ * kmem_arena without pages.  Keeping it apart means a free with the wrong
+ * type flag is always told apart: each arena only knows its own
+ * allocations, and reports the others as not allocated.
+ *
  * ---- 3. Shortage, the pagedaemon and sleeping
  *
  * Every arena call is VM_NOSLEEP: a shortage comes back here, where it is
@@ -66,6 +72,7 @@
 
 vmem_t *kmem_arena;
 vmem_t *kmem_va_arena;
+static vmem_t *kmem_pageable_arena;	/* pageable memory, see section 2 */
 
 static struct {
 	bool up;			/* uvm_init done */
@@ -297,10 +304,12 @@ uvm_reclaimer_unregister(struct uvm_reclaimer *r)
 /*
  * uvm_wait: a request for npages could not be met.  Reclaim, and unless
  * nowait, sleep for memory.
- * => returns 0 to retry, or ENOMEM to fail (a deadlock is reported).
+ * => returns 0 to retry, or ENOMEM to fail (a deadlock is reported,
+ *    naming the request as "WHAT of AMOUNT UNIT").
  */
 static int
-uvm_wait(uint64_t npages, bool nowait, bool reclaimed, const char *what)
+uvm_wait(uint64_t npages, bool nowait, bool reclaimed, const char *what,
+    uint64_t amount, const char *unit)
 {
 	uint64_t target = uvm.p.up_hiwat;
 
@@ -318,8 +327,8 @@ uvm_wait(uint64_t npages, bool nowait, bool reclaimed, const char *what)
 	uvm.st.waits++;
 	if (kml_sleep(&uvm.memwait, &uvm.lock) == KML_EDEADLK) {
 		kml_report(&uvm.report, "page layer", "memwait", 1,
-		    "%s of %" PRIu64 " pages cannot be satisfied: %s", what,
-		    npages, kml_last_deadlock());
+		    "%s of %" PRIu64 " %s cannot be satisfied: %s", what,
+		    amount, unit, kml_last_deadlock());
 		uvm.st.errors++;
 		uvm_unlock();
 		return ENOMEM;
@@ -340,7 +349,7 @@ uvm_pages_alloc(uint64_t npages, int flags)
 		if (uvm_pages_take(npages, false))
 			return 0;
 		if (uvm_wait(npages, flags & UVM_KMF_NOWAIT, reclaimed,
-		    "uvm_pages_alloc") != 0)
+		    "uvm_pages_alloc", npages, "pages") != 0)
 			return ENOMEM;
 		reclaimed = !reclaimed;
 	}
@@ -414,13 +423,15 @@ uvm_km_alloc(uint64_t size, uint64_t align, int flags)
 	if (align < pgsz)
 		align = pgsz;
 	for (;;) {
-		vmem_t *vm = type == UVM_KMF_WIRED ? kmem_va_arena : kmem_arena;
+		vmem_t *vm = type == UVM_KMF_WIRED ? kmem_va_arena :
+		    kmem_pageable_arena;
 
 		if (vmem_xalloc(vm, size, align, 0, 0, VMEM_ADDR_MIN,
 		    VMEM_ADDR_MAX, VM_NOSLEEP | VM_INSTANTFIT, &va) == 0)
 			break;
 		if (uvm_wait(type == UVM_KMF_WIRED ? size / pgsz : 0,
-		    flags & UVM_KMF_NOWAIT, reclaimed, "uvm_km_alloc") != 0) {
+		    flags & UVM_KMF_NOWAIT, reclaimed, "uvm_km_alloc", size,
+		    "bytes") != 0) {
 			kml_mutex_enter(&uvm.lock);
 			uvm.st.km_fails++;
 			uvm_unlock();
@@ -453,7 +464,7 @@ uvm_km_free(vmem_addr_t va, uint64_t size, int flags)
 		return;
 	}
 	size = (size + pgsz - 1) & ~(pgsz - 1);
-	vm = type == UVM_KMF_WIRED ? kmem_va_arena : kmem_arena;
+	vm = type == UVM_KMF_WIRED ? kmem_va_arena : kmem_pageable_arena;
 	before = vmem_size(vm, VMEM_ALLOC);
 	vmem_xfree(vm, va, size);	/* misuse is reported by vmem */
 	kml_mutex_enter(&uvm.lock);
@@ -516,14 +527,21 @@ uvm_init(const struct uvm_params *p)
 	    p->up_pagesize, 0, VM_SLEEP);
 	kmem_va_arena = vmem_create("kmem_va_arena", 0, 0, p->up_pagesize,
 	    p->up_va_qcache_max, VM_SLEEP);
+	kmem_pageable_arena = vmem_create("kmem_pageable_arena", 0, 0,
+	    p->up_pagesize, 0, VM_SLEEP);
 	if (kmem_arena == NULL || kmem_va_arena == NULL ||
+	    kmem_pageable_arena == NULL ||
 	    vmem_set_import(kmem_va_arena, uvm_km_import, uvm_km_release, NULL,
-	    p->up_pagesize) != 0) {
+	    p->up_pagesize) != 0 ||
+	    vmem_set_import(kmem_pageable_arena, vmem_arena_import,
+	    vmem_arena_release, kmem_arena, p->up_pagesize) != 0) {
+		if (kmem_pageable_arena != NULL)
+			vmem_destroy(kmem_pageable_arena);
 		if (kmem_va_arena != NULL)
 			vmem_destroy(kmem_va_arena);
 		if (kmem_arena != NULL)
 			vmem_destroy(kmem_arena);
-		kmem_arena = kmem_va_arena = NULL;
+		kmem_arena = kmem_va_arena = kmem_pageable_arena = NULL;
 		return ENOMEM;
 	}
 	uvm.up = true;
@@ -547,8 +565,9 @@ uvm_fini(void)
 		    uvm.pageable, uvm.rawpages);
 	/* destroying kmem_va_arena destroys its quantum caches' pools */
 	vmem_destroy(kmem_va_arena);
+	vmem_destroy(kmem_pageable_arena);
 	vmem_destroy(kmem_arena);
-	kmem_arena = kmem_va_arena = NULL;
+	kmem_arena = kmem_va_arena = kmem_pageable_arena = NULL;
 	KML_ASSERTMSG(uvm.reclaimers == NULL, "uvm_fini: reclaimer \"%s\" "
 	    "still registered", uvm.reclaimers->ur_name);
 	kml_mutex_destroy(&uvm.lock);

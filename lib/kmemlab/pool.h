@@ -152,8 +152,9 @@ struct pool {
 /*
  * pool_init: initialize pp for items of size bytes.
  * => align: 0 (meaning 8) or a power of two; ioff < align.
- * => palloc NULL chooses pool_allocator_kmem, or for items larger than a
- *    page an allocator of the smallest power-of-two page >= 8 KiB that holds one.
+ * => palloc NULL chooses pool_allocator_kmem when one item fits a page
+ *    (with the header and ioff), else the allocator of the smallest
+ *    power-of-two page >= 8 KiB that holds one.
  * => wchan names the pool (at most 31 bytes kept); ipl is recorded.
  * => the page header goes in the page when the item is smaller than
  *    min(pagesize / 16, 8 * header size) or when it wastes no item, and
