@@ -55,7 +55,9 @@
  * An empty page records when it became empty.  pool_reclaim gives back
  * the empty pages idle for at least the idle interval (pool_set_idle,
  * default POOL_IDLE_NS), keeping minpages.  pool_drain calls every pool's
- * drain hook and reclaims.  The module registers two reclaimers with the
+ * drain hook and reclaims.  The pagedaemon's reclaimer is starved: it
+ * frees every empty page beyond minpages, idle or not.  The module
+ * registers two reclaimers with the
  * page layer when a pool is created while the page layer is up and they
  * are not registered yet, and unregisters them with the last pool: the
  * drain hooks at UVM_RECLAIM_DRAIN_HOOKS and the idle pages at
@@ -468,13 +470,16 @@ pool_reclaim_hooks(void *arg, uint64_t want)
 	return 0;
 }
 
+static unsigned pool_reclaim1(struct pool *, bool);
+
+/* The pagedaemon is short of memory: every empty page goes, idle or not. */
 static uint64_t
 pool_reclaim_idle(void *arg, uint64_t want)
 {
 	(void)arg;
 	(void)want;
 	for (struct pool *pp = pool_head; pp != NULL; pp = pp->pr_next)
-		pool_reclaim(pp);
+		pool_reclaim1(pp, true);
 	return 0;
 }
 
@@ -914,8 +919,14 @@ pool_set_idle(struct pool *pp, kml_vtime_t ns)
 	pool_unlock(pp);
 }
 
-unsigned
-pool_reclaim(struct pool *pp)
+/*
+ * pool_reclaim1: free empty pages beyond minpages: those idle for the idle
+ * interval, or all of them when starved (the pagedaemon's call, as NetBSD
+ * skips the inactive time when the allocator is starved).  A page emptied
+ * on a CPU whose clock is ahead of this one's has not been idle at all.
+ */
+static unsigned
+pool_reclaim1(struct pool *pp, bool starved)
 {
 	struct pool_item_header *ph, *next;
 	kml_vtime_t now;
@@ -927,7 +938,8 @@ pool_reclaim(struct pool *pp)
 		next = ph->ph_next;
 		if (pp->pr_st.npages <= pp->pr_minpages)
 			break;
-		if (now - ph->ph_time < pp->pr_idle_ns)
+		if (!starved && (ph->ph_time > now ||
+		    now - ph->ph_time < pp->pr_idle_ns))
 			continue;
 		pool_page_free(pp, ph);		/* drops the lock: restart */
 		freed++;
@@ -935,6 +947,12 @@ pool_reclaim(struct pool *pp)
 	}
 	pool_unlock(pp);
 	return freed;
+}
+
+unsigned
+pool_reclaim(struct pool *pp)
+{
+	return pool_reclaim1(pp, false);
 }
 
 unsigned

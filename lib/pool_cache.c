@@ -763,7 +763,8 @@ pc_collect(const struct pool_cache *pc, const struct pc_magazine *mg,
 		*objs = p;
 		*cap = ncap;
 	}
-	memcpy(*objs + *n, mg->mg_round, mg->mg_rounds * sizeof(vmem_addr_t));
+	if (mg->mg_rounds > 0)
+		memcpy(*objs + *n, mg->mg_round, mg->mg_rounds * sizeof(vmem_addr_t));
 	*n += mg->mg_rounds;
 	return 0;
 }
@@ -805,7 +806,8 @@ pool_cache_check(pool_cache_t pc, char *buf, size_t len)
 		    "with %u rounds", mg->mg_rounds);
 	CHECK(count == pc->pc_nempty, "depot counts %" PRIu64 " empty "
 	    "magazines, holds %" PRIu64, pc->pc_nempty, count);
-	qsort(objs, n, sizeof(*objs), pc_cmp_addr);
+	if (n > 1)
+		qsort(objs, n, sizeof(*objs), pc_cmp_addr);
 	for (size_t i = 0; i < n; i++) {
 		CHECK(i == 0 || objs[i] != objs[i - 1], "object %#" PRIx64
 		    " cached twice", objs[i]);
