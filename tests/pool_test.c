@@ -1441,19 +1441,19 @@ pt_pressure(void)
 	s0 = pt_stats(&pm);
 	tap_is(s0.nidle, 200, "pressure: mid: 200 idle pages");
 	tap_is(pt_uvm().freepages, 0, "pressure: idle pages stay wired");
-	tap_is(uvm_pages_alloc(64, UVM_KMF_NOWAIT), ENOMEM,
-	    "pressure: 64 pages now: ENOMEM (nothing idle long enough)");
-	tap_is(pt_stats(&pm).npages, 200, "pressure: mid pages not reclaimed");
-	u = pt_uvm();
-	tap_is(u.pagedaemon_runs, u0.pagedaemon_runs,
-	    "pressure: the pagedaemon got nothing");
-	tap_is(u.errors, 0,
-	    "pressure: a failed NOWAIT request is not an error");
-
-	/* A second later the pagedaemon reclaims every idle page. */
-	kml_delay(SEC);
+	/*
+	 * pool_reclaim keeps pages that have not been idle for the idle
+	 * interval; the pagedaemon does not wait: short of memory, it takes
+	 * every empty page at once (NetBSD skips the inactive time when the
+	 * allocator is starved).
+	 */
+	tap_is(pool_reclaim(&pm), 0,
+	    "pressure: pool_reclaim: nothing idle long enough");
+	tap_is(pt_stats(&pm).npages, 200, "pressure: mid pages still held");
+	tap_is(pt_uvm().pagedaemon_runs, u0.pagedaemon_runs,
+	    "pressure: no pagedaemon run yet");
 	tap_is(uvm_pages_alloc(64, UVM_KMF_NOWAIT), 0,
-	    "pressure: 64 pages a second later: reclaimed");
+	    "pressure: 64 pages now: the pagedaemon reclaims the empty pages");
 	u = pt_uvm();
 	tap_is(u.pagedaemon_runs, u0.pagedaemon_runs + 1,
 	    "pressure: one fruitful run");
