@@ -506,6 +506,14 @@ pool_cache_get(pool_cache_t pc, int flags)
 	vmem_addr_t obj;
 
 	cc->cc_st.cpu_gets++;
+	if ((flags & ~(PR_WAITOK | PR_NOWAIT | PR_LIMITFAIL | PR_ZERO)) != 0 ||
+	    ((flags & PR_WAITOK) != 0) == ((flags & PR_NOWAIT) != 0) ||
+	    ((flags & PR_WAITOK) && kml_intr_p())) {
+		/* checked at entry, as NetBSD asserts; the pool reports it */
+		pc->pc_st.errors++;
+		pc->pc_st.fails++;
+		return pool_get(&pc->pc_pool, flags);
+	}
 	for (;;) {
 		mg = cc->cc_loaded;
 		if (mg != NULL && mg->mg_rounds > 0) {

@@ -119,7 +119,8 @@ void pool_cache_destroy(pool_cache_t pc);
 /*
  * pool_cache_get: a constructed object, or 0.
  * => flags as pool_get: exactly one of PR_WAITOK and PR_NOWAIT (PR_WAITOK
- *    not in interrupt context), plus PR_LIMITFAIL, PR_ZERO.
+ *    not in interrupt context), plus PR_LIMITFAIL, PR_ZERO; checked on
+ *    every call (bad flags are reported by the pool and the get fails).
  * => tries the current CPU's loaded magazine, its previous magazine, a
  *    full magazine from the depot, and then the pool (with construction).
  */
