@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <kmemlab/pool_cache.h>
 #include <kmemlab/stat.h>
 #include <kmemlab/vmem.h>
 
@@ -33,22 +34,35 @@ enum kmem_error {
 	KMEM_ERR_INTR,		/* kmem_alloc/kmem_free in interrupt context (use kmem_intr_*) */
 	KMEM_ERR_FLAGS,		/* not exactly one of KM_SLEEP and KM_NOSLEEP */
 	KMEM_ERR_DEADLOCK,	/* KM_SLEEP that nothing can ever satisfy */
+	KMEM_ERR_BUSY,		/* kmem_fini with allocations still live */
 	KMEM_ERR_NERRORS
 };
 
-/* The size-class policies. */
+/*
+ * The size-class policies (the exact tables are in kmem(3) and at the top
+ * of lib/kmem.c).
+ */
 enum kmem_classes {
-	KMEM_CLASSES_NETBSD,	/* 8, 16, ... 1024 step 8..., plus 2048, 4096 (see kmem(3)) */
-	KMEM_CLASSES_ILLUMOS	/* illumos kmem_alloc_sizes, 8 ... 4096, plus the big table up to 128 KiB */
+	KMEM_CLASSES_NETBSD,	/* NetBSD kmem_cache_sizes and kmem_cache_big_sizes
+				   as kmem_create_caches keeps them (64-byte
+				   coherency unit, up to a page): with 4 KiB
+				   pages 8, 16, 32, 64, 128, 192, 256, 320, 384,
+				   448, 512, 768, 1024, 2048, 4096 */
+	KMEM_CLASSES_ILLUMOS	/* illumos kmem_alloc_sizes (8 ... 4096, 29 sizes)
+				   and kmem_big_alloc_sizes (8 KiB ... 128 KiB, 17) */
 };
 
 /*
  * kmem_init: set up the size classes over the page layer (which is up).
+ * => kmem is not set up already (a panic otherwise).
  * => returns 0, or EINVAL for an unknown policy.
  */
 int kmem_init(enum kmem_classes classes);
 
-/* kmem_fini: tear down; live allocations are reported and dropped. */
+/*
+ * kmem_fini: tear down.  Live allocations are reported (KMEM_ERR_BUSY),
+ * given back to their caches and dropped; the caches are destroyed.
+ */
 void kmem_fini(void);
 
 /*
@@ -69,10 +83,16 @@ vmem_addr_t kmem_zalloc(size_t size, int flags);
  * => kmem_free(0, 0) is legal and does nothing.
  * => a wrong size, a duplicate free or an address never allocated is
  *    reported with its class and changes nothing.
+ * => in interrupt context: reported (KMEM_ERR_INTR) and then done as
+ *    kmem_intr_free.
  */
 void kmem_free(vmem_addr_t p, size_t size);
 
-/* The interrupt-safe path: as kmem_alloc / kmem_free, allowed in interrupt context. */
+/*
+ * The interrupt-safe path: as kmem_alloc / kmem_free, allowed in interrupt
+ * context.  KM_SLEEP in interrupt context is reported (KMEM_ERR_INTR) and
+ * served with KM_NOSLEEP semantics.
+ */
 vmem_addr_t kmem_intr_alloc(size_t size, int flags);
 vmem_addr_t kmem_intr_zalloc(size_t size, int flags);
 void kmem_intr_free(vmem_addr_t p, size_t size);
@@ -82,6 +102,15 @@ void kmem_intr_free(vmem_addr_t p, size_t size);
  * size is served by kmem_va_arena.
  */
 size_t kmem_class_size(size_t size);
+
+/*
+ * kmem_nclasses / kmem_class_cache: the number of size classes, and the
+ * pool_cache "kmem-N" of class i (0 <= i < kmem_nclasses(), ascending
+ * sizes), where the per-class statistics are (pool_cache_stats).
+ * Both are 0 / NULL before kmem_init.
+ */
+unsigned kmem_nclasses(void);
+pool_cache_t kmem_class_cache(unsigned i);
 
 struct kmem_stats {
 	uint64_t allocs;	/* successful kmem_alloc, all paths */
@@ -93,13 +122,22 @@ struct kmem_stats {
 	uint64_t large_allocs;	/* allocations served by kmem_va_arena */
 	uint64_t large_inuse;	/* bytes (page-rounded) of live large allocations */
 	uint64_t intr_allocs;	/* allocations through kmem_intr_* */
-	uint64_t errors;	/* reported misuses */
+	uint64_t errors;	/* reports: misuses and deadlocks */
 };
 
 extern const struct kml_statdesc kmem_statdesc[];
 extern const size_t kmem_nstatdesc;
 
 void kmem_stats(struct kmem_stats *st);
+
+/*
+ * kmem_check: verify the live map (hash chains, counts and statistics,
+ * every live allocation in the class its size calls for and aligned as
+ * that class, no two live allocations' objects overlapping) and the list
+ * of freed addresses.
+ * => returns 0, or -1 with the first violation in buf.
+ */
+int kmem_check(char *buf, size_t len);
 
 typedef void (kmem_error_handler_t)(void *arg, enum kmem_error err, const char *msg);
 void kmem_set_error_handler(kmem_error_handler_t *fn, void *arg);
