@@ -5,10 +5,11 @@
  * ---- 1. Physical memory
  *
  * Physical memory is a count: up_physpages pages, of which freepages are
- * free.  Pages are taken by three users, each counted apart:
- *   wiredpages  pages backing the spans of kmem_va_arena (wired kernel
- *               memory: uvm_km_alloc(UVM_KMF_WIRED), and through it the
- *               pools' pages);
+ * free.  Pages are taken by two users, each counted apart:
+ *   wiredpages  pages backing wired kernel memory: each
+ *               uvm_km_alloc(UVM_KMF_WIRED) takes exactly the pages of its
+ *               (page-rounded) size, and uvm_km_free gives them back (the
+ *               pools' pages come this way);
  *   rawpages    pages taken by uvm_pages_alloc (page events of traces);
  * and the invariant is  freepages + wiredpages + rawpages == physpages.
  * Pageable kernel memory (UVM_KMF_PAGEABLE) takes address space only and is
@@ -17,11 +18,13 @@
  * ---- 2. Address space
  *
  * kmem_arena is the kernel address space [up_kva_base, +up_kva_size) with a
- * page quantum.  kmem_va_arena starts empty and imports from it: each
- * import takes address space from kmem_arena and wired physical pages for
- * it (uvm_km_import), and each release gives both back (uvm_km_release),
- * as NetBSD's uvm_km_kmem_alloc/free back kmem_va_arena.  Its import
- * quantum is one page, so a span is released as soon as it is wholly free.
+ * page quantum.  kmem_va_arena starts empty and imports address space from
+ * it, as in NetBSD; physical pages are taken per allocation, for exactly
+ * what is allocated, as NetBSD's uvm_km_kmem_alloc does after its
+ * vmem_alloc.  So an aligned allocation, whose import is enlarged by the
+ * alignment, costs address space for the slack but no physical page.  The
+ * import quantum is one page, so a span is released as soon as it is
+ * wholly free.
  * Its quantum caches (up_va_qcache_max) serve vmem_alloc of small page
  * multiples; uvm_km_alloc itself uses vmem_xalloc, which bypasses them.
  * The page layer registers a reclaimer at UVM_RECLAIM_QCACHE that empties
@@ -364,33 +367,6 @@ uvm_pages_free(uint64_t npages)
 
 /* ---- kernel memory */
 
-/* kmem_va_arena's import function: address space plus wired pages. */
-static int
-uvm_km_import(void *arg, vmem_size_t size, int flags, vmem_addr_t *addrp)
-{
-	int error;
-
-	(void)arg;
-	(void)flags;
-	error = vmem_alloc(kmem_arena, size, VM_NOSLEEP | VM_INSTANTFIT, addrp);
-	if (error != 0)
-		return error;
-	if (!uvm_pages_take(size / uvm.p.up_pagesize, true)) {
-		vmem_free(kmem_arena, *addrp, size);
-		return ENOMEM;
-	}
-	return 0;
-}
-
-/* kmem_va_arena's release function. */
-static void
-uvm_km_release(void *arg, vmem_addr_t addr, vmem_size_t size)
-{
-	(void)arg;
-	uvm_pages_give(size / uvm.p.up_pagesize, true);
-	vmem_free(kmem_arena, addr, size);
-}
-
 uint64_t
 uvm_pagesize(void)
 {
@@ -427,8 +403,12 @@ uvm_km_alloc(uint64_t size, uint64_t align, int flags)
 		    kmem_pageable_arena;
 
 		if (vmem_xalloc(vm, size, align, 0, 0, VMEM_ADDR_MIN,
-		    VMEM_ADDR_MAX, VM_NOSLEEP | VM_INSTANTFIT, &va) == 0)
-			break;
+		    VMEM_ADDR_MAX, VM_NOSLEEP | VM_INSTANTFIT, &va) == 0) {
+			if (type == UVM_KMF_PAGEABLE ||
+			    uvm_pages_take(size / pgsz, true))
+				break;
+			vmem_xfree(vm, va, size);	/* no pages: wait below */
+		}
 		if (uvm_wait(type == UVM_KMF_WIRED ? size / pgsz : 0,
 		    flags & UVM_KMF_NOWAIT, reclaimed, "uvm_km_alloc", size,
 		    "bytes") != 0) {
@@ -475,8 +455,11 @@ uvm_km_free(vmem_addr_t va, uint64_t size, int flags)
 		kml_wakeup(&uvm.memwait);
 	} else {
 		uvm.st.errors++;
+		type = 0;		/* misuse: nothing to give back */
 	}
 	uvm_unlock();
+	if (type == UVM_KMF_WIRED)
+		uvm_pages_give(size / pgsz, true);
 }
 
 /* kmem_va_arena's quantum caches, emptied at UVM_RECLAIM_QCACHE. */
@@ -531,8 +514,8 @@ uvm_init(const struct uvm_params *p)
 	    p->up_pagesize, 0, VM_SLEEP);
 	if (kmem_arena == NULL || kmem_va_arena == NULL ||
 	    kmem_pageable_arena == NULL ||
-	    vmem_set_import(kmem_va_arena, uvm_km_import, uvm_km_release, NULL,
-	    p->up_pagesize) != 0 ||
+	    vmem_set_import(kmem_va_arena, vmem_arena_import, vmem_arena_release,
+	    kmem_arena, p->up_pagesize) != 0 ||
 	    vmem_set_import(kmem_pageable_arena, vmem_arena_import,
 	    vmem_arena_release, kmem_arena, p->up_pagesize) != 0) {
 		if (kmem_pageable_arena != NULL)

@@ -825,26 +825,31 @@ ukt_wired(void)
 	    "wired: kmem_va_arena has no span left");
 
 	/*
-	 * An aligned request imports size + align - pagesize (vmem's import
-	 * rule), so the span holds an aligned address wherever it lies: all
-	 * of it is wired, and the slack serves later requests.
+	 * An aligned request imports size + align - pagesize of address space
+	 * (vmem's import rule), so the span holds an aligned address wherever
+	 * it lies; as in NetBSD, only the allocation is wired, and the slack
+	 * serves later requests.
 	 */
 	c = uvm_km_alloc(PG, 4 * PG, UVM_KMF_WIRED);
 	tap_is(c, KVA, "wired aligned: 4-page aligned address");
 	st = ukt_stats();
-	tap_is(st.wiredpages, 4,
-	    "wired aligned: the whole 4-page span is wired");
+	tap_is(st.wiredpages, 1,
+	    "wired aligned: only the allocated page is wired");
 	tap_is(vmem_size(kmem_va_arena, VMEM_ALLOC), PG,
 	    "wired aligned: 1 page allocated");
 	tap_is(vmem_size(kmem_va_arena, VMEM_FREE), 3 * PG,
 	    "wired aligned: 3 pages of slack");
 	d = uvm_km_alloc(2 * PG, 0, UVM_KMF_WIRED);
 	tap_is(d, KVA + PG, "wired aligned: the slack serves the next request");
-	tap_is(ukt_stats().wiredpages, 4, "wired aligned: no new span");
-	tap_is(ukt_stats().page_allocs, 7,
-	    "wired aligned: 7 pages taken in all");
+	tap_is(vmem_size(kmem_va_arena, ALLT), 4 * PG,
+	    "wired aligned: no new span");
+	tap_is(ukt_stats().wiredpages, 3, "wired aligned: 3 pages wired");
+	tap_is(ukt_stats().page_allocs, 6,
+	    "wired aligned: 6 pages taken in all");
 	uvm_km_free(c, PG, UVM_KMF_WIRED);
-	tap_is(ukt_stats().wiredpages, 4,
+	tap_is(ukt_stats().wiredpages, 2,
+	    "wired aligned: the freed page unwired at once");
+	tap_is(vmem_size(kmem_va_arena, ALLT), 4 * PG,
 	    "wired aligned: span still partly used");
 	uvm_km_free(d, 2 * PG, UVM_KMF_WIRED);
 	tap_is(ukt_stats().wiredpages, 0,
@@ -856,8 +861,8 @@ ukt_wired(void)
 	b = uvm_km_alloc(PG, 8 * PG, UVM_KMF_WIRED);
 	tap_is(a, KVA, "wired aligned 2: a pageable page at the start");
 	tap_is(b, KVA + 8 * PG, "wired aligned 2: 8-page aligned");
-	tap_is(ukt_stats().wiredpages, 8,
-	    "wired aligned 2: an 8-page span wired");
+	tap_is(ukt_stats().wiredpages, 1,
+	    "wired aligned 2: one page wired in an 8-page span");
 	tap_is(vmem_size(kmem_va_arena, ALLT), 8 * PG,
 	    "wired aligned 2: span of 8 pages");
 	uvm_km_free(b, PG, UVM_KMF_WIRED);

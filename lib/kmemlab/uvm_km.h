@@ -6,8 +6,9 @@
  *  - physical memory is a number of pages of up_pagesize bytes, of which
  *    some are free; no byte of it exists;
  *  - kmem_arena is the kernel virtual address space, a vmem arena with a
- *    page quantum; kmem_va_arena imports from it, and each span it imports
- *    is backed by wired physical pages (as NetBSD's uvm_km_kmem_alloc);
+ *    page quantum; kmem_va_arena imports address space from it; wired
+ *    physical pages are taken per uvm_km_alloc, for exactly its size (as
+ *    NetBSD's uvm_km_kmem_alloc after its vmem_alloc);
  *  - uvm_km_alloc / uvm_km_free hand out page multiples of kernel memory,
  *    wired (from kmem_va_arena, so backed) or pageable (address space from
  *    kmem_arena and pageable accounting, no physical pages taken);
@@ -113,7 +114,8 @@ void uvm_pages_free(uint64_t npages);
 #define UVM_RECLAIM_DRAIN_HOOKS	10	/* pool drain hooks (the pool's users let go) */
 #define UVM_RECLAIM_CACHE_TRIM	20	/* pool_cache depots trimmed to their working set */
 #define UVM_RECLAIM_CACHE_INVAL	30	/* pool_cache per-CPU and depot magazines emptied */
-#define UVM_RECLAIM_QCACHE	40	/* vmem quantum caches emptied */
+#define UVM_RECLAIM_QCACHE	40	/* kmem_va_arena's quantum caches emptied
+					   (address space: they hold no pages) */
 #define UVM_RECLAIM_IDLE_PAGES	50	/* pools' empty pages freed */
 
 /*
