@@ -135,6 +135,7 @@
 #include <string.h>
 
 #include <kmemlab/bsd_malloc.h>
+#include <kmemlab/cost.h>
 #include <kmemlab/env.h>
 #include <kmemlab/report.h>
 #include <kmemlab/uvm_km.h>
@@ -896,6 +897,8 @@ out:
 	if (va == 0) {
 		type->ks_st.fails++;
 		kmem.st.fails++;
+	} else {
+		kml_charge(KML_COST_MALLOC_BLOCK, 1);
 	}
 	kmem_unlock();
 	return va;
@@ -1016,6 +1019,7 @@ bsd_free(vmem_addr_t addr, struct bsd_malloc_type *type)
 	else
 		kb_push_tail(kb, addr);
 	kmem_uncharge(type, size);
+	kml_charge(KML_COST_MALLOC_BLOCK, 1);
 out:
 	kmem_unlock();
 }

@@ -21,7 +21,9 @@
 	X(KML_COST_VMEM_IMPORT, "vmem_import", 50, "call into a source arena") \
 	X(KML_COST_PAGE, "page", 40, "take or give back one physical page") \
 	X(KML_COST_POOL_ITEM, "pool_item", 25, "pool: hand out or take back one item") \
-	X(KML_COST_POOL_PAGE, "pool_page", 60, "pool: set up or tear down one page")
+	X(KML_COST_POOL_PAGE, "pool_page", 60, "pool: set up or tear down one page") \
+	X(KML_COST_MALLOC_BLOCK, "malloc_block", 25, "bsd_malloc: hand out or take back one block") \
+	X(KML_COST_MEMPOOL_ELEM, "mempool_elem", 15, "mempool: take from or refill the reserve")
 
 #define COST_DESC(id, name, ns, descr) [id] = { name, ns, descr },
 #define COST_NS(id, name, ns, descr) [id] = ns,

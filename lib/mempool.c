@@ -108,6 +108,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <kmemlab/cost.h>
 #include <kmemlab/env.h>
 #include <kmemlab/gfp.h>
 #include <kmemlab/kmem.h>
@@ -443,6 +444,7 @@ mempool_alloc(mempool_t *pool, gfp_t gfp_mask)
 		if (pool->mp_curr_nr > 0) {
 			element = mempool_remove(pool);
 			pool->mp_st.reserve_takes++;
+			kml_charge(KML_COST_MEMPOOL_ELEM, 1);
 			pool->mp_st.allocs++;
 			mempool_unlock(pool);
 			return element;
@@ -493,6 +495,7 @@ mempool_free(vmem_addr_t element, mempool_t *pool)
 			mempool_add(pool, element);
 			pool->mp_st.frees++;
 			pool->mp_st.reserve_refills++;
+			kml_charge(KML_COST_MEMPOOL_ELEM, 1);
 			mempool_unlock(pool);
 			kml_wakeup(&pool->mp_wchan);
 			return;

@@ -32,6 +32,8 @@ enum kml_cost_id {
 	KML_COST_PAGE,		/* take or give back one physical page */
 	KML_COST_POOL_ITEM,	/* pool: hand out or take back one item */
 	KML_COST_POOL_PAGE,	/* pool: set up or tear down one page */
+	KML_COST_MALLOC_BLOCK,	/* bsd_malloc: hand out or take back one block */
+	KML_COST_MEMPOOL_ELEM,	/* mempool: take from or refill the reserve */
 	KML_COST_NCOSTS
 };
 
