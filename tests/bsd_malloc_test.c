@@ -49,6 +49,7 @@
 #include <kmemlab/env.h>
 #include <kmemlab/uvm_km.h>
 
+#include "fakeenv.h"
 #include "tap.h"
 
 #define PG	((uint64_t)4096)
@@ -936,102 +937,37 @@ test_pagelayer(void)
 /*
  * ---- sleeping and wakeups
  *
- * A scripted environment stands for a second thread: when the only thread
- * sleeps, eo_sleep runs the script (sc.other), with every lock released,
- * and the sleep returns 0 if the script woke the channel, KML_EDEADLK
- * otherwise.
+ * A scripted environment (tests/fakeenv.h, one CPU, thread 0) stands for
+ * a second thread: when the only thread sleeps, eo_sleep runs the script
+ * (sc.other), with every lock released, and the sleep returns 0 if the
+ * script woke the channel, KML_EDEADLK otherwise.
  */
 
 static struct {
 	void (*other)(void);		/* run at the next sleep, once */
-	unsigned sleeps;		/* # of sleeps */
-	bool woken;			/* a wakeup found the sleeper */
 	char chan[64];			/* channels slept on, one letter each */
-	kml_vtime_t clock;
 } sc;
-
-static unsigned
-sc_ncpu(void *arg)
-{
-	(void)arg;
-	return 1;
-}
-
-static unsigned
-sc_curcpu(void *arg)
-{
-	(void)arg;
-	return 0;
-}
-
-static uint64_t
-sc_curtid(void *arg)
-{
-	(void)arg;
-	return 0;
-}
-
-static enum kml_context
-sc_context(void *arg)
-{
-	(void)arg;
-	return KML_CTX_THREAD;
-}
-
-static kml_vtime_t
-sc_now(void *arg)
-{
-	(void)arg;
-	return sc.clock;
-}
-
-static void
-sc_advance(void *arg, kml_vtime_t ns)
-{
-	(void)arg;
-	sc.clock += ns;
-}
 
 /* sc_sleep: run the script; a wakeup during it ends the sleep. */
 static int
-sc_sleep(void *arg, struct kml_wchan *wc, char *why, unsigned len)
+sc_sleep(struct kml_wchan *wc, unsigned nsleep, char *why, unsigned len,
+    void *arg)
 {
 	void (*fn)(void) = sc.other;
 	size_t n = strlen(sc.chan);
 
+	(void)nsleep;
 	(void)arg;
-	sc.sleeps++;
 	if (n + 1 < sizeof(sc.chan))
 		sc.chan[n] = wc->wc_name[0];
-	sc.woken = false;
 	sc.other = NULL;
 	if (fn != NULL)
 		fn();
-	if (sc.woken)
+	if (fakeenv.fe_woken)
 		return 0;
 	snprintf(why, len, "scripted: nobody woke \"%s\"", wc->wc_name);
 	return KML_EDEADLK;
 }
-
-static void
-sc_wakeup(void *arg, struct kml_wchan *wc)
-{
-	(void)arg;
-	(void)wc;
-	sc.woken = true;
-}
-
-static const struct kml_env_ops sc_ops = {
-	.eo_name = "scripted",
-	.eo_ncpu = sc_ncpu,
-	.eo_curcpu = sc_curcpu,
-	.eo_curtid = sc_curtid,
-	.eo_context = sc_context,
-	.eo_now = sc_now,
-	.eo_advance = sc_advance,
-	.eo_sleep = sc_sleep,
-	.eo_wakeup = sc_wakeup,
-};
 
 BSD_MALLOC_DEFINE(t_s, "slp", NULL);
 static vmem_addr_t sc_blk[4];		/* blocks the scripts use */
@@ -1082,7 +1018,8 @@ static void
 sc_up(uint64_t physpages, const struct bsd_malloc_params *bp)
 {
 	t_up(physpages, PG, bp);
-	kml_env_set(&sc_ops, NULL);
+	fakeenv_install("scripted", 1, 0);
+	fakeenv.fe_on_sleep = sc_sleep;
 	memset(&sc, 0, sizeof(sc));
 	memset(sc_blk, 0, sizeof(sc_blk));
 }
@@ -1119,7 +1056,7 @@ test_sleep(void)
 	    "M_WAITOK request for 64 bytes cannot be satisfied (the type is at "
 	    "its limit): scripted: nobody woke \"slp\"", "no wakeup above the "
 	    "limit");
-	tap_ok(sc.sleeps == 1 && t_type(t_s).memuse == 128, "slept once; "
+	tap_ok(fakeenv.fe_nsleep == 1 && t_type(t_s).memuse == 128, "slept once; "
 	    "memuse 128");
 	sc.other = sc_free_b;
 	tap_is(bsd_malloc(64, t_s, WK), KVA + 0x1f40, "a free from 128 to 64 "

@@ -7,54 +7,22 @@
  * facts, the virtual clock after delays and charges, the cost table, lock
  * statistics, wait channel counters and the text of panics.  Contention
  * and successful sleeps need more than one CPU, so a fake environment
- * (struct env_test_fake) with two CPUs, each with its own clock and
- * thread, is installed with kml_env_set; the test switches the current
- * CPU between calls.  Panics are caught by a handler that copies the
- * message and longjmps back into the case.
+ * (tests/fakeenv.h, its sleep planned by struct env_test_fake) with two
+ * CPUs, each with its own clock and thread, is installed with
+ * kml_env_set; the test switches the current CPU between calls.  Panics
+ * are caught by a handler that copies the message and longjmps back into
+ * the case (fakeenv_panic, FAKEENV_TRY).
  */
-#include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <kmemlab/env.h>
 #include <kmemlab/cost.h>
 
+#include "fakeenv.h"
 #include "tap.h"
 
-/* ---- catching panics */
-
-static jmp_buf env_test_jmp;		/* where a panic lands */
-static char env_test_msg[1024];		/* the last panic message */
-static unsigned env_test_npanics;	/* # of panics caught */
-
-/*
- * env_test_panic: the panic handler: record msg and jump to the
- * ENV_TEST_TRY of the running case.  Never returns.
- */
-static void __attribute__((noreturn))
-env_test_panic(const char *msg)
-{
-	snprintf(env_test_msg, sizeof(env_test_msg), "%s", msg);
-	env_test_npanics++;
-	longjmp(env_test_jmp, 1);
-}
-
-static bool env_test_caught;		/* the last ENV_TEST_TRY panicked */
-
-/*
- * ENV_TEST_TRY(stmt): run stmt.  Afterwards env_test_caught tells whether
- * it panicked, and env_test_msg holds the message ("" if it returned).
- * setjmp stands alone as the controlling expression, as C11 requires.
- */
-#define ENV_TEST_TRY(stmt)						\
-	do {								\
-		env_test_msg[0] = '\0';					\
-		env_test_caught = false;				\
-		if (setjmp(env_test_jmp) == 0) {			\
-			stmt;						\
-		} else							\
-			env_test_caught = true;				\
-	} while (0)
+/* ---- set-up */
 
 /*
  * env_test_reset: back to the uniprocessor environment at clock 0 in thread
@@ -66,130 +34,68 @@ env_test_reset(void)
 	kml_env_set(NULL, NULL);
 	kml_env_uni_reset();
 	kml_cost_reset();
-	kml_set_panic_handler(env_test_panic);
-	env_test_msg[0] = '\0';
+	kml_set_panic_handler(fakeenv_panic);
+	fakeenv_panicmsg[0] = '\0';
 }
 
 /* ---- a fake environment: two CPUs with their own clocks */
 
 #define ENV_TEST_NCPU 2
 
+/* The fake's sleep (tests/fakeenv.h does the rest): the plan and what it saw. */
 static struct env_test_fake {
-	unsigned cur;				/* current CPU */
-	kml_vtime_t clock[ENV_TEST_NCPU];	/* each CPU's clock */
-	uint64_t tid[ENV_TEST_NCPU];		/* thread running on each CPU */
 	int sleep_result;			/* what eo_sleep returns */
 	kml_vtime_t sleep_ns;			/* how long eo_sleep sleeps */
 	const char *sleep_why;			/* explanation for KML_EDEADLK */
 	struct kml_mutex *interlock;		/* lock to inspect while asleep */
 	bool wake_while_asleep;			/* cpu 1 calls kml_wakeup */
 	/* what eo_sleep saw */
-	unsigned nsleep;			/* # of eo_sleep calls */
 	bool interlock_owned;			/* interlock held during sleep */
 	bool interlock_free;			/* interlock owned by nobody */
 	unsigned nwaiters_seen;			/* wc_nwaiters during sleep */
-	unsigned nwakeup;			/* # of eo_wakeup calls */
-	struct kml_wchan *woken;		/* channel of the last eo_wakeup */
 } fake;
 
-static unsigned
-fake_ncpu(void *arg)
-{
-	(void)arg;
-	return ENV_TEST_NCPU;
-}
-
-static unsigned
-fake_curcpu(void *arg)
-{
-	(void)arg;
-	return fake.cur;
-}
-
-static uint64_t
-fake_curtid(void *arg)
-{
-	(void)arg;
-	return fake.tid[fake.cur];
-}
-
-static enum kml_context
-fake_context(void *arg)
-{
-	(void)arg;
-	return KML_CTX_THREAD;
-}
-
-static kml_vtime_t
-fake_now(void *arg)
-{
-	(void)arg;
-	return fake.clock[fake.cur];
-}
-
-static void
-fake_advance(void *arg, kml_vtime_t ns)
-{
-	(void)arg;
-	fake.clock[fake.cur] += ns;
-}
-
 /*
- * fake_sleep: record what a sleeper sees (the interlock released, one
- * waiter), let sleep_ns pass, optionally let CPU 1 wake the channel, and
- * return sleep_result (with sleep_why as the explanation of a deadlock).
+ * env_test_fake_sleep: record what a sleeper sees (the interlock released,
+ * one waiter), let sleep_ns pass, optionally let CPU 1 wake the channel,
+ * and return sleep_result (with sleep_why as the explanation of a
+ * deadlock).
  */
 static int
-fake_sleep(void *arg, struct kml_wchan *wc, char *why, unsigned len)
+env_test_fake_sleep(struct kml_wchan *wc, unsigned nsleep, char *why,
+    unsigned len, void *arg)
 {
-	unsigned me = fake.cur;
+	unsigned me = fakeenv.fe_cur;
 
+	(void)nsleep;
 	(void)arg;
-	fake.nsleep++;
 	fake.nwaiters_seen = wc->wc_nwaiters;
 	if (fake.interlock != NULL) {
 		fake.interlock_owned = kml_mutex_owned(fake.interlock);
 		fake.interlock_free = fake.interlock->m_owner_cpu == -1;
 	}
-	fake.clock[me] += fake.sleep_ns;
+	fakeenv.fe_clock[me] += fake.sleep_ns;
 	if (fake.wake_while_asleep) {
-		fake.cur = 1;
+		fakeenv_switch(1);
 		kml_wakeup(wc);
-		fake.cur = me;
+		fakeenv_switch(me);
 	}
 	if (fake.sleep_result == KML_EDEADLK)
 		snprintf(why, len, "%s", fake.sleep_why);
 	return fake.sleep_result;
 }
 
-static void
-fake_wakeup(void *arg, struct kml_wchan *wc)
-{
-	(void)arg;
-	fake.nwakeup++;
-	fake.woken = wc;
-}
-
-static const struct kml_env_ops fake_ops = {
-	.eo_name = "fake2",
-	.eo_ncpu = fake_ncpu,
-	.eo_curcpu = fake_curcpu,
-	.eo_curtid = fake_curtid,
-	.eo_context = fake_context,
-	.eo_now = fake_now,
-	.eo_advance = fake_advance,
-	.eo_sleep = fake_sleep,
-	.eo_wakeup = fake_wakeup,
-};
-
-/* env_test_fake_install: install the fake environment, CPU 0 current, clocks 0. */
+/*
+ * env_test_fake_install: install the fake environment "fake2": two CPUs
+ * running threads 100 and 101, CPU 0 current, clocks 0, sleeps by
+ * env_test_fake_sleep with nothing planned.
+ */
 static void
 env_test_fake_install(void)
 {
 	memset(&fake, 0, sizeof(fake));
-	fake.tid[0] = 100;
-	fake.tid[1] = 101;
-	kml_env_set(&fake_ops, &fake);
+	fakeenv_install("fake2", ENV_TEST_NCPU, 100);
+	fakeenv.fe_on_sleep = env_test_fake_sleep;
 }
 
 /* ---- cases */
@@ -384,33 +290,33 @@ env_test_contention(void)
 	kml_mutex_init(&m, "depot");
 
 	/* CPU 0 holds the lock over [1000 + lc, 1300 + lc]. */
-	fake.clock[0] = 1000;
-	fake.clock[1] = 500;
-	fake.cur = 0;
+	fakeenv.fe_clock[0] = 1000;
+	fakeenv.fe_clock[1] = 500;
+	fakeenv.fe_cur = 0;
 	kml_mutex_enter(&m);
 	tap_is(kml_now(), 1000 + lc, "contention: cpu 0 uncontended enter");
 	kml_delay(300);
 
-	fake.cur = 1;
+	fakeenv.fe_cur = 1;
 	tap_ok(!kml_mutex_owned(&m), "contention: not owned by cpu 1 while cpu 0 holds it");
-	fake.cur = 0;
-	fake.tid[0] = 102;
+	fakeenv.fe_cur = 0;
+	fakeenv.fe_tid[0] = 102;
 	tap_ok(!kml_mutex_owned(&m), "contention: not owned by another thread on cpu 0");
-	fake.tid[0] = 100;
+	fakeenv.fe_tid[0] = 100;
 	tap_ok(kml_mutex_owned(&m), "contention: owned by cpu 0 thread 100");
 	kml_mutex_exit(&m);
 	tap_is(m.m_free_at, 1300 + lc, "contention: released at cpu 0's clock");
 
 	/* CPU 1 at 500 wants it: waits 800 + lc. */
-	fake.cur = 1;
+	fakeenv.fe_cur = 1;
 	kml_mutex_enter(&m);
 	tap_is(m.m_stat.ls_acquire, 2, "contention: two acquisitions");
 	tap_is(m.m_stat.ls_contended, 1, "contention: cpu 1 contended");
 	tap_is(m.m_stat.ls_wait_ns, 800 + lc, "contention: cpu 1 waited until the release");
 	tap_is(m.m_stat.ls_max_wait_ns, 800 + lc, "contention: longest wait so far");
-	tap_is(fake.clock[1], 1300 + 2 * lc,
+	tap_is(fakeenv.fe_clock[1], 1300 + 2 * lc,
 	    "contention: cpu 1's clock advanced to the release plus the lock cost");
-	tap_is(fake.clock[0], 1300 + lc, "contention: cpu 0's clock untouched");
+	tap_is(fakeenv.fe_clock[0], 1300 + lc, "contention: cpu 0's clock untouched");
 	tap_is(m.m_owner_cpu, 1, "contention: cpu 1 owns it");
 	tap_is(m.m_owner_tid, 101, "contention: thread 101 owns it");
 	tap_is(m.m_acquired_at, 1300 + 2 * lc, "contention: acquired after the wait");
@@ -419,36 +325,36 @@ env_test_contention(void)
 	tap_is(m.m_stat.ls_hold_ns, 300 + 10, "contention: hold times of both CPUs");
 
 	/* CPU 0, at 1300 + lc, wants it again: waits 10 + lc. */
-	fake.cur = 0;
+	fakeenv.fe_cur = 0;
 	kml_mutex_enter(&m);
 	tap_is(m.m_stat.ls_contended, 2, "contention: cpu 0 contended");
 	tap_is(m.m_stat.ls_wait_ns, 800 + lc + 10 + lc, "contention: waits add up");
 	tap_is(m.m_stat.ls_max_wait_ns, 800 + lc, "contention: longest wait kept");
-	tap_is(fake.clock[0], 1310 + 3 * lc, "contention: cpu 0 waited 10 + lc");
+	tap_is(fakeenv.fe_clock[0], 1310 + 3 * lc, "contention: cpu 0 waited 10 + lc");
 	kml_mutex_exit(&m);
 
 	/* CPU 1 exactly at the release instant: no wait. */
-	fake.cur = 1;
-	fake.clock[1] = m.m_free_at;
+	fakeenv.fe_cur = 1;
+	fakeenv.fe_clock[1] = m.m_free_at;
 	kml_mutex_enter(&m);
 	tap_is(m.m_stat.ls_contended, 2, "contention: clock equal to the release: no wait");
-	tap_is(fake.clock[1], m.m_free_at + lc, "contention: only the lock cost charged");
+	tap_is(fakeenv.fe_clock[1], m.m_free_at + lc, "contention: only the lock cost charged");
 	kml_mutex_exit(&m);
 
 	/* CPU 0 well after the release: no wait. */
-	fake.cur = 0;
-	fake.clock[0] = 100000;
+	fakeenv.fe_cur = 0;
+	fakeenv.fe_clock[0] = 100000;
 	kml_mutex_enter(&m);
 	tap_is(m.m_stat.ls_acquire, 5, "contention: five acquisitions");
 	tap_is(m.m_stat.ls_contended, 2, "contention: later clock: no wait");
 	tap_is(m.m_stat.ls_wait_ns, 810 + 2 * lc, "contention: wait total unchanged");
-	tap_is(fake.clock[0], 100000 + lc, "contention: later clock: only the lock cost");
+	tap_is(fakeenv.fe_clock[0], 100000 + lc, "contention: later clock: only the lock cost");
 	kml_mutex_exit(&m);
 	tap_is(m.m_free_at, 100000 + lc, "contention: release instant moves forward");
 
 	/* CPU 1, back at an earlier time than that, waits the difference. */
-	fake.cur = 1;
-	fake.clock[1] = 99000;
+	fakeenv.fe_cur = 1;
+	fakeenv.fe_clock[1] = 99000;
 	kml_mutex_enter(&m);
 	tap_is(m.m_stat.ls_max_wait_ns, 1000 + lc, "contention: new longest wait");
 	kml_mutex_exit(&m);
@@ -507,10 +413,10 @@ env_test_wchan(void)
 	kml_wchan_init(&wc, "memwait");
 	kml_mutex_init(&lk, "pool lock");
 	kml_wakeup(&wc);
-	tap_is(fake.nwakeup, 0, "wchan fake: wakeup with no sleepers skips the environment");
+	tap_is(fakeenv.fe_nwakeup, 0, "wchan fake: wakeup with no sleepers skips the environment");
 	tap_is(wc.wc_wakeups, 0, "wchan fake: and counts nothing");
 
-	fake.clock[0] = 1000;
+	fakeenv.fe_clock[0] = 1000;
 	fake.sleep_result = 0;
 	fake.sleep_ns = 700;
 	fake.interlock = &lk;
@@ -518,12 +424,12 @@ env_test_wchan(void)
 	kml_mutex_enter(&lk);
 	error = kml_sleep(&wc, &lk);
 	tap_is(error, 0, "wchan fake: kml_sleep returns 0 after a wakeup");
-	tap_is(fake.nsleep, 1, "wchan fake: environment's sleep called once");
+	tap_is(fakeenv.fe_nsleep, 1, "wchan fake: environment's sleep called once");
 	tap_ok(!fake.interlock_owned && fake.interlock_free,
 	    "wchan fake: interlock released while asleep");
 	tap_is(fake.nwaiters_seen, 1, "wchan fake: one waiter while asleep");
-	tap_is(fake.nwakeup, 1, "wchan fake: wakeup with a sleeper reaches the environment");
-	tap_ok(fake.woken == &wc, "wchan fake: the right channel woken");
+	tap_is(fakeenv.fe_nwakeup, 1, "wchan fake: wakeup with a sleeper reaches the environment");
+	tap_ok(fakeenv.fe_wakechan == &wc, "wchan fake: the right channel woken");
 	tap_is(wc.wc_wakeups, 1, "wchan fake: one wakeup counted");
 	tap_is(wc.wc_sleeps, 1, "wchan fake: one sleep counted");
 	tap_is(wc.wc_deadlocks, 0, "wchan fake: no deadlock");
@@ -563,60 +469,60 @@ env_test_panic_cases(void)
 	int line;
 
 	env_test_reset();
-	tap_ok(kml_set_panic_handler(env_test_panic) == env_test_panic,
+	tap_ok(kml_set_panic_handler(fakeenv_panic) == fakeenv_panic,
 	    "panic: kml_set_panic_handler returns the old handler");
-	env_test_npanics = 0;
+	fakeenv_npanics = 0;
 
-	ENV_TEST_TRY(KML_ASSERT(nsegs == 41));
-	tap_ok(!env_test_caught, "panic: a true KML_ASSERT is quiet");
-	tap_is(env_test_npanics, 0, "panic: no panic so far");
+	FAKEENV_TRY(KML_ASSERT(nsegs == 41));
+	tap_ok(!fakeenv_caught, "panic: a true KML_ASSERT is quiet");
+	tap_is(fakeenv_npanics, 0, "panic: no panic so far");
 
 	line = __LINE__ + 1;
-	ENV_TEST_TRY(KML_ASSERT(nsegs == 42));
-	tap_ok(env_test_caught, "panic: KML_ASSERT(false) panics");
+	FAKEENV_TRY(KML_ASSERT(nsegs == 42));
+	tap_ok(fakeenv_caught, "panic: KML_ASSERT(false) panics");
 	snprintf(want, sizeof(want), "assertion \"nsegs == 42\" failed: %s:%d: %s",
 	    __FILE__, line, __func__);
-	tap_is_str(env_test_msg, want, "panic: KML_ASSERT message");
-	tap_contains(env_test_msg, "\"nsegs == 42\"", "panic: KML_ASSERT names the condition");
-	tap_contains(env_test_msg, "env_test.c:", "panic: KML_ASSERT names the file");
+	tap_is_str(fakeenv_panicmsg, want, "panic: KML_ASSERT message");
+	tap_contains(fakeenv_panicmsg, "\"nsegs == 42\"", "panic: KML_ASSERT names the condition");
+	tap_contains(fakeenv_panicmsg, "env_test.c:", "panic: KML_ASSERT names the file");
 
 	line = __LINE__ + 1;
-	ENV_TEST_TRY(KML_ASSERTMSG(nsegs > 50, "arena \"%s\" has %d free segments",
+	FAKEENV_TRY(KML_ASSERTMSG(nsegs > 50, "arena \"%s\" has %d free segments",
 	    "kmem_va", (int)nsegs));
-	tap_ok(env_test_caught, "panic: KML_ASSERTMSG(false) panics");
+	tap_ok(fakeenv_caught, "panic: KML_ASSERTMSG(false) panics");
 	snprintf(want, sizeof(want), "assertion \"nsegs > 50\" failed: %s:%d: %s: "
 	    "arena \"kmem_va\" has 41 free segments", __FILE__, line, __func__);
-	tap_is_str(env_test_msg, want, "panic: KML_ASSERTMSG message");
-	tap_contains(env_test_msg, "\"nsegs > 50\"", "panic: KML_ASSERTMSG names the condition");
-	tap_contains(env_test_msg, "env_test.c:", "panic: KML_ASSERTMSG names the file");
-	tap_contains(env_test_msg, "arena \"kmem_va\" has 41 free segments",
+	tap_is_str(fakeenv_panicmsg, want, "panic: KML_ASSERTMSG message");
+	tap_contains(fakeenv_panicmsg, "\"nsegs > 50\"", "panic: KML_ASSERTMSG names the condition");
+	tap_contains(fakeenv_panicmsg, "env_test.c:", "panic: KML_ASSERTMSG names the file");
+	tap_contains(fakeenv_panicmsg, "arena \"kmem_va\" has 41 free segments",
 	    "panic: KML_ASSERTMSG formats the description");
-	tap_is(env_test_npanics, 2, "panic: two panics caught");
+	tap_is(fakeenv_npanics, 2, "panic: two panics caught");
 
-	ENV_TEST_TRY(kml_panic("out of %s: %d", "tags", 7));
-	tap_ok(env_test_caught, "panic: kml_panic panics");
-	tap_is_str(env_test_msg, "out of tags: 7", "panic: kml_panic message is the format");
+	FAKEENV_TRY(kml_panic("out of %s: %d", "tags", 7));
+	tap_ok(fakeenv_caught, "panic: kml_panic panics");
+	tap_is_str(fakeenv_panicmsg, "out of tags: 7", "panic: kml_panic message is the format");
 
 	/* Locking against myself. */
 	kml_mutex_init(&m, "vmem0");
 	kml_mutex_enter(&m);
-	ENV_TEST_TRY(kml_mutex_enter(&m));
-	tap_ok(env_test_caught, "panic: kml_mutex_enter twice panics");
-	tap_contains(env_test_msg, "mutex \"vmem0\": locking against myself",
+	FAKEENV_TRY(kml_mutex_enter(&m));
+	tap_ok(fakeenv_caught, "panic: kml_mutex_enter twice panics");
+	tap_contains(fakeenv_panicmsg, "mutex \"vmem0\": locking against myself",
 	    "panic: message says locking against myself and names the lock");
 	tap_is(m.m_stat.ls_acquire, 1, "panic: the second enter counted nothing");
 	tap_ok(kml_mutex_owned(&m), "panic: the lock is still held");
 
-	ENV_TEST_TRY(kml_mutex_destroy(&m));
-	tap_ok(env_test_caught, "panic: destroy of a held lock panics");
-	tap_contains(env_test_msg, "mutex \"vmem0\" destroyed while held by cpu 0",
+	FAKEENV_TRY(kml_mutex_destroy(&m));
+	tap_ok(fakeenv_caught, "panic: destroy of a held lock panics");
+	tap_contains(fakeenv_panicmsg, "mutex \"vmem0\" destroyed while held by cpu 0",
 	    "panic: destroy message names the lock and the holder");
 	kml_mutex_exit(&m);
 
 	/* Releasing a lock nobody holds. */
-	ENV_TEST_TRY(kml_mutex_exit(&m));
-	tap_ok(env_test_caught, "panic: kml_mutex_exit of an unheld lock panics");
-	tap_contains(env_test_msg,
+	FAKEENV_TRY(kml_mutex_exit(&m));
+	tap_ok(fakeenv_caught, "panic: kml_mutex_exit of an unheld lock panics");
+	tap_contains(fakeenv_panicmsg,
 	    "mutex \"vmem0\" released by a thread that does not hold it",
 	    "panic: unheld exit message names the lock");
 	tap_is(m.m_stat.ls_hold_ns, 0, "panic: the bad exit counted nothing");
@@ -625,49 +531,49 @@ env_test_panic_cases(void)
 	env_test_fake_install();
 	kml_mutex_init(&m, "depot");
 	kml_mutex_enter(&m);
-	fake.cur = 1;
-	ENV_TEST_TRY(kml_mutex_exit(&m));
-	tap_ok(env_test_caught, "panic: exit by another CPU panics");
-	tap_contains(env_test_msg, "mutex \"depot\" released by a thread that does not hold it",
+	fakeenv.fe_cur = 1;
+	FAKEENV_TRY(kml_mutex_exit(&m));
+	tap_ok(fakeenv_caught, "panic: exit by another CPU panics");
+	tap_contains(fakeenv_panicmsg, "mutex \"depot\" released by a thread that does not hold it",
 	    "panic: exit by another CPU message");
-	ENV_TEST_TRY(kml_mutex_enter(&m));
-	tap_ok(env_test_caught, "panic: enter of a lock held by another CPU panics");
-	tap_contains(env_test_msg,
+	FAKEENV_TRY(kml_mutex_enter(&m));
+	tap_ok(fakeenv_caught, "panic: enter of a lock held by another CPU panics");
+	tap_contains(fakeenv_panicmsg,
 	    "mutex \"depot\" held by cpu 0 thread 100 across a context switch",
 	    "panic: held-across-switch message names the holder");
-	fake.cur = 0;
+	fakeenv.fe_cur = 0;
 	kml_mutex_exit(&m);
 	env_test_reset();
 
 	/* Sleeping in interrupt context. */
 	kml_wchan_init(&wc, "pagedaemon");
 	kml_env_uni_set_context(KML_CTX_HARDIRQ);
-	ENV_TEST_TRY(kml_sleep(&wc, NULL));
-	tap_ok(env_test_caught, "panic: kml_sleep in hardirq context panics");
-	tap_contains(env_test_msg, "sleep on \"pagedaemon\" in interrupt context",
+	FAKEENV_TRY(kml_sleep(&wc, NULL));
+	tap_ok(fakeenv_caught, "panic: kml_sleep in hardirq context panics");
+	tap_contains(fakeenv_panicmsg, "sleep on \"pagedaemon\" in interrupt context",
 	    "panic: interrupt sleep message names the channel");
 	tap_is(wc.wc_sleeps, 0, "panic: the refused sleep counted nothing");
 	kml_env_uni_set_context(KML_CTX_SOFTIRQ);
-	ENV_TEST_TRY(kml_sleep(&wc, NULL));
-	tap_ok(env_test_caught, "panic: kml_sleep in softirq context panics");
+	FAKEENV_TRY(kml_sleep(&wc, NULL));
+	tap_ok(fakeenv_caught, "panic: kml_sleep in softirq context panics");
 	kml_env_uni_set_context(KML_CTX_THREAD);
 
 	/* Sleeping with an interlock the thread does not hold. */
 	kml_mutex_init(&m, "not mine");
-	ENV_TEST_TRY(kml_sleep(&wc, &m));
-	tap_ok(env_test_caught, "panic: sleep with an unheld interlock panics");
-	tap_contains(env_test_msg, "kml_mutex_owned(interlock)",
+	FAKEENV_TRY(kml_sleep(&wc, &m));
+	tap_ok(fakeenv_caught, "panic: sleep with an unheld interlock panics");
+	tap_contains(fakeenv_panicmsg, "kml_mutex_owned(interlock)",
 	    "panic: unheld interlock message names the condition");
 
 	/* An incomplete operations table is refused; the environment stays. */
-	bad = fake_ops;
+	bad = fakeenv_ops;
 	bad.eo_wakeup = NULL;
-	ENV_TEST_TRY(kml_env_set(&bad, NULL));
-	tap_ok(env_test_caught, "panic: kml_env_set of an incomplete table panics");
-	tap_contains(env_test_msg, "eo_wakeup", "panic: incomplete table message names the members");
+	FAKEENV_TRY(kml_env_set(&bad, NULL));
+	tap_ok(fakeenv_caught, "panic: kml_env_set of an incomplete table panics");
+	tap_contains(fakeenv_panicmsg, "eo_wakeup", "panic: incomplete table message names the members");
 	tap_is_str(kml_env_name(), "uniprocessor", "panic: environment unchanged");
 
-	tap_ok(kml_set_panic_handler(NULL) == env_test_panic,
+	tap_ok(kml_set_panic_handler(NULL) == fakeenv_panic,
 	    "panic: restoring the default returns the test's handler");
 	env_test_reset();
 }

@@ -50,6 +50,7 @@
 #include <kmemlab/env.h>
 #include <kmemlab/extent.h>
 
+#include "fakeenv.h"
 #include "tap.h"
 
 #define TOP	UINT64_MAX
@@ -1026,67 +1027,24 @@ test_deadlock(void)
 }
 
 /*
- * A test environment with one CPU and one thread in which a sleep lets
- * "another thread" run: it frees [wk.start, wk.start + wk.size) of wk.ex
- * (once) and returns 0 as after a wakeup.  With nothing left to free it
- * refuses the sleep with KML_EDEADLK.
+ * A test environment (tests/fakeenv.h) with one CPU and one thread in
+ * which a sleep lets "another thread" run: it frees [wk.start, wk.start +
+ * wk.size) of wk.ex (once) and returns 0 as after a wakeup.  With nothing
+ * left to free it refuses the sleep with KML_EDEADLK.
  */
 static struct {
 	struct extent *ex;
 	uint64_t start, size;		/* what the other thread frees */
-	int sleeps, wakeups;
 	int free_rc;			/* what its extent_free returned */
-	kml_vtime_t clock;
 } wk;
 
-static unsigned
-wk_ncpu(void *arg)
-{
-	(void)arg;
-	return 1;
-}
-
-static unsigned
-wk_curcpu(void *arg)
-{
-	(void)arg;
-	return 0;
-}
-
-static uint64_t
-wk_curtid(void *arg)
-{
-	(void)arg;
-	return 0;
-}
-
-static enum kml_context
-wk_context(void *arg)
-{
-	(void)arg;
-	return KML_CTX_THREAD;
-}
-
-static kml_vtime_t
-wk_now(void *arg)
-{
-	(void)arg;
-	return wk.clock;
-}
-
-static void
-wk_advance(void *arg, kml_vtime_t ns)
-{
-	(void)arg;
-	wk.clock += ns;
-}
-
 static int
-wk_sleep(void *arg, struct kml_wchan *wc, char *why, unsigned len)
+wk_sleep(struct kml_wchan *wc, unsigned nsleep, char *why, unsigned len,
+    void *arg)
 {
-	(void)arg;
 	(void)wc;
-	wk.sleeps++;
+	(void)nsleep;
+	(void)arg;
 	if (wk.size == 0) {
 		snprintf(why, len, "test: nobody left to free");
 		return KML_EDEADLK;
@@ -1096,26 +1054,6 @@ wk_sleep(void *arg, struct kml_wchan *wc, char *why, unsigned len)
 	return 0;
 }
 
-static void
-wk_wakeup(void *arg, struct kml_wchan *wc)
-{
-	(void)arg;
-	(void)wc;
-	wk.wakeups++;
-}
-
-static const struct kml_env_ops wk_ops = {
-	.eo_name = "extent-test",
-	.eo_ncpu = wk_ncpu,
-	.eo_curcpu = wk_curcpu,
-	.eo_curtid = wk_curtid,
-	.eo_context = wk_context,
-	.eo_now = wk_now,
-	.eo_advance = wk_advance,
-	.eo_sleep = wk_sleep,
-	.eo_wakeup = wk_wakeup,
-};
-
 /* wk_arm: the next sleep frees [start, start + size) of ex. */
 static void
 wk_arm(struct extent *ex, uint64_t start, uint64_t size)
@@ -1123,7 +1061,7 @@ wk_arm(struct extent *ex, uint64_t start, uint64_t size)
 	wk.ex = ex;
 	wk.start = start;
 	wk.size = size;
-	wk.sleeps = wk.wakeups = 0;
+	fakeenv.fe_nsleep = fakeenv.fe_nwakeup = 0;
 	wk.free_rc = -1;
 }
 
@@ -1135,14 +1073,15 @@ test_wakeup(void)
 	struct extent_stats st;
 
 	tap_diag("sleeping with wakeups");
-	kml_env_set(&wk_ops, NULL);
+	fakeenv_install("extent-test", 1, 0);
+	fakeenv.fe_on_sleep = wk_sleep;
 	ex = et_create("wk", 0, 0xff, NULL, 0, EX_NOWAIT);
 	ET_OK(ex, extent_alloc_region(ex, 0, 0x100, EX_NOWAIT));
 	wk_arm(ex, 0x40, 0x10);
 	ET_AT(ex, 0x40, extent_alloc(ex, 0x10, 1, 0, EX_WAITSPACE, &et_r));
-	tap_is(wk.sleeps, 1, "slept once");
+	tap_is(fakeenv.fe_nsleep, 1, "slept once");
 	tap_is(wk.free_rc, 0, "the other thread freed");
-	tap_is(wk.wakeups, 1, "the free woke the sleeper");
+	tap_is(fakeenv.fe_nwakeup, 1, "the free woke the sleeper");
 	st = et_stats(ex);
 	tap_is(st.waits, 1, "one wait");
 	tap_is(st.frees, 1, "one free");
@@ -1154,8 +1093,8 @@ test_wakeup(void)
 	ET_OK(ex, extent_alloc_region(ex, 0x40, 0x10, EX_NOWAIT));
 	wk_arm(ex, 0x40, 0x10);
 	ET_OK(ex, extent_alloc_region(ex, 0x48, 4, EX_WAITSPACE));
-	tap_is(wk.sleeps, 1, "region: slept once");
-	tap_is(wk.wakeups, 1, "region: woken");
+	tap_is(fakeenv.fe_nsleep, 1, "region: slept once");
+	tap_is(fakeenv.fe_nwakeup, 1, "region: woken");
 	tap_is_str(et_walk(ex, ALLOC), "0-3f 48-4b 50-ff", "region: placed");
 
 	wk_arm(ex, 0, 0);
@@ -1169,8 +1108,8 @@ test_wakeup(void)
 	ET_OK(ex, extent_alloc_region(ex, 0, 0x10, EX_NOWAIT));
 	wk_arm(ex, 0, 0x10);
 	ET_OK(ex, extent_alloc_region(ex, 0x20, 0x10, EX_WAITOK));
-	tap_is(wk.sleeps, 1, "descriptor: slept once");
-	tap_is(wk.wakeups, 1, "descriptor: woken by the free");
+	tap_is(fakeenv.fe_nsleep, 1, "descriptor: slept once");
+	tap_is(fakeenv.fe_nwakeup, 1, "descriptor: woken by the free");
 	tap_is_str(et_walk(ex, ALLOC), "20-2f", "descriptor: reused");
 	tap_is(et_stats(ex).descs_fixed_free, 0, "descriptor: in use");
 	et_destroy(ex);

@@ -52,7 +52,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -65,6 +64,7 @@
 #include <kmemlab/pool_cache.h>
 #include <kmemlab/uvm_km.h>
 
+#include "fakeenv.h"
 #include "tap.h"
 
 #define KVA_BASE	UINT64_C(0xffff800000000000)	/* uvm_params_default */
@@ -178,17 +178,6 @@ kt_pool_handler(void *arg, struct pool *pp, enum pool_error err,
 	}
 	kt_pool_errors++;
 	snprintf(kt_pool_msg, sizeof(kt_pool_msg), "%s", msg);
-}
-
-/* Panics, caught for the cases that expect one. */
-static jmp_buf kt_jmp;
-static char kt_panic_msg[512];
-
-static void __attribute__((noreturn))
-kt_panic(const char *msg)
-{
-	snprintf(kt_panic_msg, sizeof(kt_panic_msg), "%s", msg);
-	longjmp(kt_jmp, 1);
 }
 
 /* ---- set-up and checks */
@@ -958,7 +947,6 @@ test_init_fini(void)
 {
 	struct kmem_stats st;
 	struct uvm_stats us;
-	volatile bool caught;
 
 	kt_setup(KMEM_CLASSES_ILLUMOS, NPAGES, PG);
 	(void)kmem_alloc(100, KM_SLEEP);
@@ -979,15 +967,11 @@ test_init_fini(void)
 	tap_is(kmem_init(KMEM_CLASSES_NETBSD), 0, "kmem_init again, another "
 	    "policy");
 	tap_is(kmem_nclasses(), NELEM(kt_netbsd), "netbsd: 15 classes");
-	kml_set_panic_handler(kt_panic);
-	caught = false;
-	if (setjmp(kt_jmp) == 0)
-		(void)kmem_init(KMEM_CLASSES_NETBSD);
-	else
-		caught = true;
+	kml_set_panic_handler(fakeenv_panic);
+	FAKEENV_TRY((void)kmem_init(KMEM_CLASSES_NETBSD));
 	kml_set_panic_handler(NULL);
-	tap_ok(caught, "a second kmem_init panics");
-	tap_contains(kt_panic_msg, "kmem_init: kmem is already set up",
+	tap_ok(fakeenv_caught, "a second kmem_init panics");
+	tap_contains(fakeenv_panicmsg, "kmem_init: kmem is already set up",
 	    "the panic says why");
 	kmem_fini();
 	tap_is(kt_rep.n, 0, "kmem_fini with nothing live reports nothing");
@@ -1118,92 +1102,37 @@ static struct {
 
 /*
  * A test environment of RND_NCPU virtual CPUs with a clock each, one
- * thread per CPU, no sleeping: the step runs on the CPU in mp.cpu.
+ * thread per CPU (thread i on CPU i), no sleeping: tests/fakeenv.h, the
+ * step runs on the CPU in fakeenv.fe_cur, in context fakeenv.fe_ctx.
  */
 #define RND_NCPU	4
 
-static struct {
-	unsigned cpu;			/* the current CPU */
-	enum kml_context ctx;		/* its context */
-	kml_vtime_t clock[RND_NCPU];
-} mp;
-
-static unsigned
-mp_ncpu(void *arg)
-{
-	(void)arg;
-	return RND_NCPU;
-}
-
-static unsigned
-mp_curcpu(void *arg)
-{
-	(void)arg;
-	return mp.cpu;
-}
-
-static uint64_t
-mp_curtid(void *arg)
-{
-	(void)arg;
-	return mp.cpu;
-}
-
-static enum kml_context
-mp_context(void *arg)
-{
-	(void)arg;
-	return mp.ctx;
-}
-
-static kml_vtime_t
-mp_now(void *arg)
-{
-	(void)arg;
-	return mp.clock[mp.cpu];
-}
-
-static void
-mp_advance(void *arg, kml_vtime_t ns)
-{
-	(void)arg;
-	mp.clock[mp.cpu] += ns;
-}
-
+/* mp_sleep: the test's threads never wait: refuse every sleep. */
 static int
-mp_sleep(void *arg, struct kml_wchan *wc, char *why, unsigned len)
+mp_sleep(struct kml_wchan *wc, unsigned nsleep, char *why, unsigned len,
+    void *arg)
 {
+	(void)nsleep;
 	(void)arg;
 	snprintf(why, len, "deadlock: cpu %u would wait on \"%s\" forever: "
-	    "the test's threads never wait", mp.cpu, wc->wc_name);
+	    "the test's threads never wait", fakeenv.fe_cur, wc->wc_name);
 	return KML_EDEADLK;
 }
 
+/* mp_install: the environment above, CPU 0 current, clocks 0, thread context. */
 static void
-mp_wakeup(void *arg, struct kml_wchan *wc)
+mp_install(void)
 {
-	(void)arg;
-	(void)wc;
+	fakeenv_install("kmem_test", RND_NCPU, 0);
+	fakeenv.fe_on_sleep = mp_sleep;
 }
-
-static const struct kml_env_ops mp_ops = {
-	.eo_name = "kmem_test",
-	.eo_ncpu = mp_ncpu,
-	.eo_curcpu = mp_curcpu,
-	.eo_curtid = mp_curtid,
-	.eo_context = mp_context,
-	.eo_now = mp_now,
-	.eo_advance = mp_advance,
-	.eo_sleep = mp_sleep,
-	.eo_wakeup = mp_wakeup,
-};
 
 /* rnd_ctx: run the current thread in context c, whichever environment. */
 static void
 rnd_ctx(enum kml_context c)
 {
 	if (R.mp)
-		mp.ctx = c;
+		fakeenv.fe_ctx = c;
 	else
 		kml_env_uni_set_context(c);
 }
@@ -1662,9 +1591,8 @@ rnd_run(uint64_t seed, enum kmem_classes policy, uint64_t physpages,
 	pcp.pcp_interval_ns = 100000;	/* illumos: trim often */
 	pool_cache_set_default_policy(&pcp);
 	R.mp = multi;
-	memset(&mp, 0, sizeof(mp));
 	if (multi)
-		kml_env_set(&mp_ops, NULL);
+		mp_install();
 	kt_setup(policy, physpages, PG);
 	R.tight = physpages < NPAGES;
 	R.target = RND_MAXLIVE / 4;
@@ -1677,7 +1605,7 @@ rnd_run(uint64_t seed, enum kmem_classes policy, uint64_t physpages,
 		if (R.op % 2000 == 0)
 			R.target = rnd_below(RND_MAXLIVE + 1);
 		if (R.mp)
-			mp.cpu = (unsigned)rnd_below(RND_NCPU);
+			fakeenv.fe_cur = (unsigned)rnd_below(RND_NCPU);
 		kt_rep_reset();
 		if (r < 30) {
 			rnd_misuse();

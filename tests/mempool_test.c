@@ -13,9 +13,10 @@
  * and the exact error reports (the handler records them) with what Linux's
  * mm/mempool.c does.  Sleeping is checked in the uniprocessor environment,
  * where it must end in a deadlock report, and in a fake two-CPU
- * environment (struct mt_fake) whose sleep runs "another thread" on CPU 1
- * that frees an element, resizes the pool or does nothing, before it
- * returns.  Panics are caught by a handler that longjmps.
+ * environment (tests/fakeenv.h, planned by struct mt_fake) whose sleep
+ * runs "another thread" on CPU 1 that frees an element, resizes the pool
+ * or does nothing, before it returns.  Panics are caught by a handler
+ * that longjmps (tests/fakeenv.h).
  *
  * The randomized test (rnd_*) runs fixed seeds of mixed allocations (every
  * usual mask, some in interrupt context), frees, misused frees and
@@ -33,7 +34,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -48,40 +48,13 @@
 #include <kmemlab/pool_cache.h>
 #include <kmemlab/uvm_km.h>
 
+#include "fakeenv.h"
 #include "tap.h"
 
 /* What mempool_alloc adds to every mask, and its first-round mask. */
 #define MT_ADDED	(__GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN)
 #define MT_FULL(g)	((gfp_t)(g) | MT_ADDED)
 #define MT_TEMP(g)	(MT_FULL(g) & ~(gfp_t)(__GFP_DIRECT_RECLAIM | __GFP_IO))
-
-/* ---- catching panics */
-
-static jmp_buf mt_jmp;			/* where a panic lands */
-static char mt_panicmsg[1024];		/* the last panic message */
-static bool mt_caught;			/* the last MT_TRY panicked */
-
-/* mt_panic: the panic handler: record msg and jump to MT_TRY.  Never returns. */
-static void __attribute__((noreturn))
-mt_panic(const char *msg)
-{
-	snprintf(mt_panicmsg, sizeof(mt_panicmsg), "%s", msg);
-	longjmp(mt_jmp, 1);
-}
-
-/*
- * MT_TRY(stmt): run stmt; afterwards mt_caught tells whether it panicked
- * and mt_panicmsg holds the message.
- */
-#define MT_TRY(stmt)							\
-	do {								\
-		mt_panicmsg[0] = '\0';					\
-		mt_caught = false;					\
-		if (setjmp(mt_jmp) == 0) {				\
-			stmt;						\
-		} else							\
-			mt_caught = true;				\
-	} while (0)
 
 /* ---- the fake back end */
 
@@ -328,15 +301,11 @@ mt_check(mempool_t *pool, const char *label)
 
 #define MT_NCPU 2
 
+/* The sleep plan of the fake environment (tests/fakeenv.h). */
 static struct mt_fake {
-	unsigned cur;			/* current CPU */
-	kml_vtime_t clock[MT_NCPU];	/* each CPU's clock */
 	int deadlock_at;		/* the sleep (from 1) that returns KML_EDEADLK, 0: none */
 	const char *why;		/* its explanation */
 	void (*on_sleep)(unsigned nth);	/* run on CPU 1 during sleep nth (from 1) */
-	unsigned nsleep;		/* eo_sleep calls */
-	unsigned nwakeup;		/* eo_wakeup calls */
-	const char *woken;		/* name of the channel last woken */
 	bool lock_free_in_sleep;	/* the pool's lock was free during the last sleep */
 } fake;
 
@@ -344,66 +313,25 @@ static mempool_t *fake_pool;		/* the pool the sleep's actions use */
 static vmem_addr_t fake_elem;		/* the element they free */
 static int fake_resize_to;		/* mempool_resize target of mt_sleep_resize */
 
-static unsigned
-fake_ncpu(void *arg)
-{
-	(void)arg;
-	return MT_NCPU;
-}
-
-static unsigned
-fake_curcpu(void *arg)
-{
-	(void)arg;
-	return fake.cur;
-}
-
-static uint64_t
-fake_curtid(void *arg)
-{
-	(void)arg;
-	return 100 + fake.cur;
-}
-
-static enum kml_context
-fake_context(void *arg)
-{
-	(void)arg;
-	return KML_CTX_THREAD;
-}
-
-static kml_vtime_t
-fake_now(void *arg)
-{
-	(void)arg;
-	return fake.clock[fake.cur];
-}
-
-static void
-fake_advance(void *arg, kml_vtime_t ns)
-{
-	(void)arg;
-	fake.clock[fake.cur] += ns;
-}
-
 /*
- * fake_sleep: sleep number n: run on_sleep(n) as CPU 1's thread, then
+ * mt_fake_sleep: sleep number n: run on_sleep(n) as CPU 1's thread, then
  * return KML_EDEADLK if n == deadlock_at, else 0 (woken).
  */
 static int
-fake_sleep(void *arg, struct kml_wchan *wc, char *why, unsigned len)
+mt_fake_sleep(struct kml_wchan *wc, unsigned n, char *why, unsigned len,
+    void *arg)
 {
-	unsigned me = fake.cur, n = ++fake.nsleep;
+	unsigned me;
 	char buf[256];
 
-	(void)arg;
 	(void)wc;
+	(void)arg;
 	fake.lock_free_in_sleep = fake_pool != NULL &&
 	    mempool_check(fake_pool, buf, sizeof(buf)) == 0;
 	if (fake.on_sleep != NULL) {
-		fake.cur = 1;
+		me = fakeenv_switch(1);
 		fake.on_sleep(n);
-		fake.cur = me;
+		fakeenv_switch(me);
 	}
 	if ((int)n == fake.deadlock_at) {
 		snprintf(why, len, "%s", fake.why);
@@ -412,34 +340,18 @@ fake_sleep(void *arg, struct kml_wchan *wc, char *why, unsigned len)
 	return 0;
 }
 
-static void
-fake_wakeup(void *arg, struct kml_wchan *wc)
-{
-	(void)arg;
-	fake.nwakeup++;
-	fake.woken = wc->wc_name;
-}
-
-static const struct kml_env_ops fake_ops = {
-	.eo_name = "mempool-fake",
-	.eo_ncpu = fake_ncpu,
-	.eo_curcpu = fake_curcpu,
-	.eo_curtid = fake_curtid,
-	.eo_context = fake_context,
-	.eo_now = fake_now,
-	.eo_advance = fake_advance,
-	.eo_sleep = fake_sleep,
-	.eo_wakeup = fake_wakeup,
-};
-
-/* mt_fake_install: the fake environment, CPU 0 current, nothing planned. */
+/*
+ * mt_fake_install: the fake environment: two CPUs, threads 100 and 101,
+ * CPU 0 current, sleeps by mt_fake_sleep, nothing planned.
+ */
 static void
 mt_fake_install(void)
 {
 	memset(&fake, 0, sizeof(fake));
 	fake_pool = NULL;
 	fake_elem = 0;
-	kml_env_set(&fake_ops, &fake);
+	fakeenv_install("mempool-fake", MT_NCPU, 100);
+	fakeenv.fe_on_sleep = mt_fake_sleep;
 }
 
 /* mt_sleep_free: the other thread frees fake_elem into fake_pool. */
@@ -477,7 +389,7 @@ mt_reset(void)
 {
 	kml_env_set(NULL, NULL);
 	kml_env_uni_reset();
-	kml_set_panic_handler(mt_panic);
+	kml_set_panic_handler(fakeenv_panic);
 	mempool_set_default_error_handler(mt_handler, &errs);
 	mt_backend_reset();
 	mt_errs_reset();
@@ -624,17 +536,17 @@ mt_test_create(void)
 	be.capacity = 0;
 
 	/* bad arguments are panics */
-	MT_TRY(mt_create(-1));
-	tap_ok(mt_caught, "create with min_nr -1 panics");
-	tap_contains(mt_panicmsg, "mempool_create: min_nr -1", "its message");
-	MT_TRY(mempool_create(1, NULL, mt_free_fn, &be));
-	tap_contains(mt_panicmsg, "alloc_fn NULL", "create without alloc_fn panics");
-	MT_TRY(mempool_create(1, mt_alloc_fn, NULL, &be));
-	tap_contains(mt_panicmsg, "free_fn NULL", "create without free_fn panics");
+	FAKEENV_TRY(mt_create(-1));
+	tap_ok(fakeenv_caught, "create with min_nr -1 panics");
+	tap_contains(fakeenv_panicmsg, "mempool_create: min_nr -1", "its message");
+	FAKEENV_TRY(mempool_create(1, NULL, mt_free_fn, &be));
+	tap_contains(fakeenv_panicmsg, "alloc_fn NULL", "create without alloc_fn panics");
+	FAKEENV_TRY(mempool_create(1, mt_alloc_fn, NULL, &be));
+	tap_contains(fakeenv_panicmsg, "free_fn NULL", "create without free_fn panics");
 	kml_env_uni_set_context(KML_CTX_HARDIRQ);
-	MT_TRY(mt_create(1));
+	FAKEENV_TRY(mt_create(1));
 	kml_env_uni_set_context(KML_CTX_THREAD);
-	tap_contains(mt_panicmsg, "mempool_create: in interrupt context",
+	tap_contains(fakeenv_panicmsg, "mempool_create: in interrupt context",
 	    "create in interrupt context panics");
 	MT_CALLS_ARE("", "the panicking creates called no back end");
 
@@ -990,17 +902,17 @@ mt_test_sleep(void)
 	tap_is(e, e1, "sleep: the sleeper gets the element the other thread freed");
 	MT_CALLS_ARE("A0x92880=0 A0x92cc0=0 A0x92cc0=0",
 	    "sleep: two tries, the sleep, the back end again with the whole mask, then the reserve");
-	tap_is(fake.nsleep, 1, "one sleep");
+	tap_is(fakeenv.fe_nsleep, 1, "one sleep");
 	tap_ok(fake.lock_free_in_sleep, "the pool's lock is free during the sleep");
-	tap_is(fake.nwakeup, 1, "the refilling free woke the channel");
-	tap_is_str(fake.woken, mempool_name(mp), "the pool's channel");
+	tap_is(fakeenv.fe_nwakeup, 1, "the refilling free woke the channel");
+	tap_is_str(fakeenv.fe_wakename, mempool_name(mp), "the pool's channel");
 	tap_is(errs.n, 0, "no error");
 	mt_stats_is(mp, "min_nr=2 out=2 allocs=3 frees=1 reserve_takes=3 "
 	    "reserve_refills=1 backend_allocs=2 backend_fails=5 waits=1",
 	    "after the sleep");
 
 	/* a spurious wakeup: the sleeper sleeps again */
-	fake.nsleep = fake.nwakeup = 0;
+	fakeenv.fe_nsleep = fakeenv.fe_nwakeup = 0;
 	fake_elem = e;
 	fake.on_sleep = mt_sleep_free_second;
 	e = mempool_alloc(mp, GFP_NOFS);
@@ -1008,27 +920,27 @@ mt_test_sleep(void)
 	MT_CALLS_ARE(mt_expect("A%#x=0 A%#x=0 A%#x=0 A%#x=0", MT_TEMP(GFP_NOFS),
 	    MT_FULL(GFP_NOFS), MT_FULL(GFP_NOFS), MT_FULL(GFP_NOFS)),
 	    "spurious wakeup: a back-end try after each sleep");
-	tap_is(fake.nsleep, 2, "two sleeps");
-	tap_is(fake.nwakeup, 1, "one wakeup");
+	tap_is(fakeenv.fe_nsleep, 2, "two sleeps");
+	tap_is(fakeenv.fe_nwakeup, 1, "one wakeup");
 	mt_stats_is(mp, "min_nr=2 out=2 allocs=4 frees=2 reserve_takes=4 "
 	    "reserve_refills=2 backend_allocs=2 backend_fails=9 waits=3",
 	    "after the spurious wakeup");
 
 	/* resize adds elements and wakes the sleeper */
-	fake.nsleep = fake.nwakeup = 0;
+	fakeenv.fe_nsleep = fakeenv.fe_nwakeup = 0;
 	fake.on_sleep = mt_sleep_resize;
 	fake_resize_to = 3;
 	e = mempool_alloc(mp, GFP_KERNEL);
 	tap_is(e, 0x100200, "resize: the sleeper takes the element resize added");
 	MT_CALLS_ARE("A0x92880=0 A0x92cc0=0 A0xcc0=0x100200 A0xcc0=0 A0x92cc0=0",
 	    "resize: its GFP_KERNEL allocations during the sleep, then the sleeper's try");
-	tap_is(fake.nwakeup, 1, "resize woke the sleeper");
+	tap_is(fakeenv.fe_nwakeup, 1, "resize woke the sleeper");
 	mt_stats_is(mp, "min_nr=3 out=3 allocs=5 frees=2 reserve_takes=5 "
 	    "reserve_refills=2 backend_allocs=3 backend_fails=13 waits=4",
 	    "after the resize");
 
 	/* the fake environment proves a deadlock */
-	fake.nsleep = fake.nwakeup = 0;
+	fakeenv.fe_nsleep = fakeenv.fe_nwakeup = 0;
 	fake.on_sleep = NULL;
 	fake.deadlock_at = 1;
 	fake.why = "fake: every thread is asleep";
@@ -1048,7 +960,7 @@ mt_test_sleep(void)
 	e0 = mempool_alloc(mp0, GFP_KERNEL);
 	tap_is(e0, 0x100300, "min_nr 0: one element, the back end is now full");
 	mt_reset_calls();
-	fake.nsleep = fake.nwakeup = 0;
+	fakeenv.fe_nsleep = fakeenv.fe_nwakeup = 0;
 	fake.deadlock_at = 0;
 	fake_pool = mp0;
 	fake_elem = e0;
@@ -1057,7 +969,7 @@ mt_test_sleep(void)
 	tap_is(e, e0, "min_nr 0: the sleeper gets the freed memory from the back end");
 	MT_CALLS_ARE("A0x92880=0 A0x92cc0=0 F0x100300 A0x92cc0=0x100300",
 	    "min_nr 0: the free goes to the back end during the sleep, the retry gets it");
-	tap_is(fake.nwakeup, 1, "min_nr 0: the free to the back end woke the sleeper");
+	tap_is(fakeenv.fe_nwakeup, 1, "min_nr 0: the free to the back end woke the sleeper");
 	mt_stats_is(mp0, "out=1 allocs=2 frees=1 backend_allocs=2 backend_fails=2 "
 	    "backend_frees=1 waits=1", "min_nr 0 after the sleep");
 	mempool_free(e, mp0);

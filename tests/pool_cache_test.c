@@ -22,7 +22,7 @@
  * objects in the CPU's magazines (after a get miss and after a put miss),
  * and runs of M gets and M puts, which must not access the depot at all.  Depot contention,
  * adaptive growth and the drain hook need two CPUs: a fake environment
- * (struct pct_fake) with two CPUs, each with its own clock and thread, is
+ * (tests/fakeenv.h) with two CPUs, each with its own clock and thread, is
  * installed with kml_env_set, and every cost is set to 0 so that the
  * clocks move only by kml_delay and lock waits, and waits are exact.
  */
@@ -38,6 +38,7 @@
 #include <kmemlab/pool.h>
 #include <kmemlab/pool_cache.h>
 
+#include "fakeenv.h"
 #include "tap.h"
 
 #define PCT_BASE	((vmem_addr_t)0x40000000)	/* first page of pct_pa */
@@ -311,97 +312,30 @@ pct_rnd_below(uint64_t n)
 
 #define PCT_NCPU 2
 
-static struct {
-	unsigned cur;				/* current CPU */
-	kml_vtime_t clock[PCT_NCPU];		/* each CPU's clock */
-} pct_fake;
-
-/*
- * The operations: CPU pct_fake.cur runs thread 100 + cur in thread
- * context; the clock is that CPU's; a wakeup does nothing.
- */
-
-static unsigned
-pct_fake_ncpu(void *arg)
-{
-	(void)arg;
-	return PCT_NCPU;
-}
-
-static unsigned
-pct_fake_curcpu(void *arg)
-{
-	(void)arg;
-	return pct_fake.cur;
-}
-
-static uint64_t
-pct_fake_curtid(void *arg)
-{
-	(void)arg;
-	return 100 + pct_fake.cur;
-}
-
-static enum kml_context
-pct_fake_context(void *arg)
-{
-	(void)arg;
-	return KML_CTX_THREAD;
-}
-
-static kml_vtime_t
-pct_fake_now(void *arg)
-{
-	(void)arg;
-	return pct_fake.clock[pct_fake.cur];
-}
-
-static void
-pct_fake_advance(void *arg, kml_vtime_t ns)
-{
-	(void)arg;
-	pct_fake.clock[pct_fake.cur] += ns;
-}
-
 /* pct_fake_sleep: nobody sleeps in these cases: refuse as a deadlock. */
 static int
-pct_fake_sleep(void *arg, struct kml_wchan *wc, char *why, unsigned len)
+pct_fake_sleep(struct kml_wchan *wc, unsigned nsleep, char *why,
+    unsigned len, void *arg)
 {
+	(void)nsleep;
 	(void)arg;
 	snprintf(why, len, "pct fake: no sleeping on \"%s\"", wc->wc_name);
 	return KML_EDEADLK;
 }
 
-static void
-pct_fake_wakeup(void *arg, struct kml_wchan *wc)
-{
-	(void)arg;
-	(void)wc;
-}
-
-static const struct kml_env_ops pct_fake_ops = {
-	.eo_name = "pct2",
-	.eo_ncpu = pct_fake_ncpu,
-	.eo_curcpu = pct_fake_curcpu,
-	.eo_curtid = pct_fake_curtid,
-	.eo_context = pct_fake_context,
-	.eo_now = pct_fake_now,
-	.eo_advance = pct_fake_advance,
-	.eo_sleep = pct_fake_sleep,
-	.eo_wakeup = pct_fake_wakeup,
-};
-
 /*
- * pct_fake_install: the fake environment, CPU 0 current, clocks 0, every
- * cost 0 (clocks move only by kml_delay and by lock waits).
+ * pct_fake_install: the fake environment (tests/fakeenv.h): CPU
+ * fakeenv.fe_cur runs thread 100 + cur in thread context, the clock is
+ * that CPU's, a sleep is refused; CPU 0 current, clocks 0, every cost 0
+ * (clocks move only by kml_delay and by lock waits).
  */
 static void
 pct_fake_install(void)
 {
-	memset(&pct_fake, 0, sizeof(pct_fake));
 	for (unsigned i = 0; i < KML_COST_NCOSTS; i++)
 		kml_cost_set(kml_costdesc[i].cd_name, 0);
-	kml_env_set(&pct_fake_ops, &pct_fake);
+	fakeenv_install("pct2", PCT_NCPU, 100);
+	fakeenv.fe_on_sleep = pct_fake_sleep;
 }
 
 /* pct_fake_remove: back to the uniprocessor environment and the default costs. */
@@ -1071,21 +1005,21 @@ static void
 pct_contend(pool_cache_t pc, unsigned n, vmem_addr_t *held, unsigned *nheld)
 {
 	for (unsigned r = 0; r < n; r++) {
-		pct_fake.cur = 0;
+		fakeenv.fe_cur = 0;
 		kml_delay(1000);
 		held[(*nheld)++] = pool_cache_get(pc, PR_NOWAIT);
-		pct_fake.cur = 1;
-		pct_fake.clock[1] = pct_fake.clock[0] - 1000;
+		fakeenv.fe_cur = 1;
+		fakeenv.fe_clock[1] = fakeenv.fe_clock[0] - 1000;
 		held[(*nheld)++] = pool_cache_get(pc, PR_NOWAIT);
 	}
-	pct_fake.cur = 0;
+	fakeenv.fe_cur = 0;
 }
 
 /* pct_trigger: CPU 0 moves past the update time and takes the depot lock. */
 static void
 pct_trigger(pool_cache_t pc, kml_vtime_t iv, vmem_addr_t *held, unsigned *nheld)
 {
-	pct_fake.cur = 0;
+	fakeenv.fe_cur = 0;
 	kml_delay(iv);
 	held[(*nheld)++] = pool_cache_get(pc, PR_NOWAIT);
 }
@@ -1162,8 +1096,8 @@ test_adaptive(void)
 
 	/* exactly pcp_contention contended acquisitions: no growth */
 	pct_contend(pc, 3, held, &nheld);
-	tap_is(pct_fake.clock[0], 3000, "cpu 0 at 3000 ns");
-	tap_is(pct_fake.clock[1], 3000, "cpu 1 waited up to 3000 ns");
+	tap_is(fakeenv.fe_clock[0], 3000, "cpu 0 at 3000 ns");
+	tap_is(fakeenv.fe_clock[1], 3000, "cpu 1 waited up to 3000 ns");
 	tap_is_str(pct_st(pc), "cpu_gets=6 cpu_misses=6 depot_get_misses=6 "
 	    "depot_contended=3 depot_wait_ns=3000 pool_gets=6 ctor_calls=6 "
 	    "magsize=15 invalidations=1", "3 contended acquisitions, 1000 ns each");
@@ -1178,15 +1112,15 @@ test_adaptive(void)
 
 	/* 4 contended acquisitions, with objects cached on CPU 1 */
 	pct_contend(pc, 4, held, &nheld);
-	pct_fake.cur = 1;
+	fakeenv.fe_cur = 1;
 	for (unsigned i = 0; i < 4; i++)
 		pool_cache_put(pc, held[nheld - 1 - 2 * i]);
 	tap_is_str(pct_cpu_st(pc, 1), "cpu_gets=7 cpu_misses=7 cpu_puts=4 "
 	    "cpu_put_hits=3 cpu_put_misses=1 cpu_cached=4 magsize=15",
 	    "cpu 1 caches its 4 objects");
 	/* a depot access 1 ns before the update time: no update */
-	pct_fake.cur = 0;
-	kml_delay(2 * iv - 1 - pct_fake.clock[0]);
+	fakeenv.fe_cur = 0;
+	kml_delay(2 * iv - 1 - fakeenv.fe_clock[0]);
 	held[nheld++] = pool_cache_get(pc, PR_NOWAIT);
 	tap_is_str(pct_st(pc), "cpu_gets=16 cpu_misses=16 cpu_puts=4 cpu_put_hits=3 "
 	    "cpu_put_misses=1 cpu_cached=4 depot_get_misses=16 depot_put_misses=1 "
@@ -1272,10 +1206,10 @@ test_passthrough(void)
 	pct_drain_calls = 0;
 	pool_cache_set_drain_hook(pc, pct_drain_hook, NULL);
 	a = pool_cache_get(pc, PR_NOWAIT);
-	pct_fake.cur = 1;
+	fakeenv.fe_cur = 1;
 	b = pool_cache_get(pc, PR_NOWAIT);
 	pool_cache_put(pc, b);
-	pct_fake.cur = 0;
+	fakeenv.fe_cur = 0;
 	pool_cache_sethardlimit(pc, 2, "pct limit", 0);
 	c = pool_cache_get(pc, PR_NOWAIT);
 	tap_is(pct_drain_calls, 1, "at the limit: the drain hook ran");

@@ -43,7 +43,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -57,6 +56,7 @@
 #include <kmemlab/uvm_km.h>
 #include <kmemlab/vmem.h>
 
+#include "fakeenv.h"
 #include "tap.h"
 
 #define PG	UINT64_C(4096)			/* page size of every case */
@@ -64,36 +64,6 @@
 #define SEC	UINT64_C(1000000000)		/* a second of virtual time */
 #define NW	PR_NOWAIT
 #define WOK	PR_WAITOK
-
-/* ---- catching panics */
-
-static jmp_buf pt_jmp;			/* where a panic lands */
-static char pt_panicmsg[1024];		/* the last panic message */
-static bool pt_caught;			/* the last PT_TRY panicked */
-static bool pt_trying;			/* inside PT_TRY */
-
-/* pt_panic: the panic handler: record msg and jump back.  Never returns. */
-static void __attribute__((noreturn))
-pt_panic(const char *msg)
-{
-	if (!pt_trying)
-		tap_bail("unexpected panic: %s", msg);
-	snprintf(pt_panicmsg, sizeof(pt_panicmsg), "%s", msg);
-	longjmp(pt_jmp, 1);
-}
-
-/* PT_TRY(stmt): run stmt; pt_caught tells whether it panicked. */
-#define PT_TRY(stmt)							\
-	do {								\
-		pt_panicmsg[0] = '\0';					\
-		pt_caught = false;					\
-		pt_trying = true;					\
-		if (setjmp(pt_jmp) == 0) {				\
-			stmt;						\
-		} else							\
-			pt_caught = true;				\
-		pt_trying = false;					\
-	} while (0)
 
 /* ---- capturing stderr */
 
@@ -213,7 +183,7 @@ pt_setup(uint64_t physpages)
 	kml_env_set(NULL, NULL);
 	kml_env_uni_reset();
 	kml_cost_reset();
-	kml_set_panic_handler(pt_panic);
+	kml_set_panic_handler(fakeenv_panic);
 	vmem_set_default_error_handler(pt_vmem_handler, NULL);
 	pool_set_default_error_handler(pt_handler, NULL);
 	pt_rep_reset();
@@ -333,107 +303,18 @@ pt_uvm_invariants(const char *what)
 
 /* ---- a fake environment: two CPUs, CPU 1 plays another thread */
 
-static struct {
-	unsigned cur;
-	kml_vtime_t clock[2];
-	void (*other)(unsigned nsleep);	/* CPU 1's work while CPU 0 sleeps */
-	unsigned nsleep, nwakeup;
-	bool woken;
-	char chan[32];			/* channel of the last sleep */
-} pt_fake;
-
-/* The fake's operations: two CPUs with their own clocks, thread context. */
-static unsigned
-pt_fake_ncpu(void *arg)
-{
-	(void)arg;
-	return 2;
-}
-
-static unsigned
-pt_fake_curcpu(void *arg)
-{
-	(void)arg;
-	return pt_fake.cur;
-}
-
-static uint64_t
-pt_fake_curtid(void *arg)
-{
-	(void)arg;
-	return 100 + pt_fake.cur;
-}
-
-static enum kml_context
-pt_fake_context(void *arg)
-{
-	(void)arg;
-	return KML_CTX_THREAD;
-}
-
-static kml_vtime_t
-pt_fake_now(void *arg)
-{
-	(void)arg;
-	return pt_fake.clock[pt_fake.cur];
-}
-
-static void
-pt_fake_advance(void *arg, kml_vtime_t ns)
-{
-	(void)arg;
-	pt_fake.clock[pt_fake.cur] += ns;
-}
-
-/* pt_fake_sleep: CPU 1 runs pt_fake.other; 0 if it woke the sleeper. */
-static int
-pt_fake_sleep(void *arg, struct kml_wchan *wc, char *why, unsigned len)
-{
-	unsigned me = pt_fake.cur;
-
-	(void)arg;
-	pt_fake.nsleep++;
-	snprintf(pt_fake.chan, sizeof(pt_fake.chan), "%s", wc->wc_name);
-	pt_fake.woken = false;
-	pt_fake.cur = 1;
-	if (pt_fake.other != NULL)
-		pt_fake.other(pt_fake.nsleep);
-	pt_fake.cur = me;
-	if (pt_fake.woken)
-		return 0;
-	snprintf(why, len, "deadlock: fake: nobody woke \"%s\"", wc->wc_name);
-	return KML_EDEADLK;
-}
-
-/* pt_fake_wakeup: record that the sleeper was woken. */
-static void
-pt_fake_wakeup(void *arg, struct kml_wchan *wc)
-{
-	(void)arg;
-	(void)wc;
-	pt_fake.nwakeup++;
-	pt_fake.woken = true;
-}
-
-static const struct kml_env_ops pt_fake_ops = {
-	.eo_name = "pt-fake",
-	.eo_ncpu = pt_fake_ncpu,
-	.eo_curcpu = pt_fake_curcpu,
-	.eo_curtid = pt_fake_curtid,
-	.eo_context = pt_fake_context,
-	.eo_now = pt_fake_now,
-	.eo_advance = pt_fake_advance,
-	.eo_sleep = pt_fake_sleep,
-	.eo_wakeup = pt_fake_wakeup,
-};
-
-/* pt_fake_install: the fake environment, CPU 0 current, other for CPU 1. */
+/*
+ * pt_fake_install: the fake environment (tests/fakeenv.h) with two CPUs,
+ * threads 100 and 101, CPU 0 current; a sleep runs other on CPU 1 and
+ * returns 0 if that woke the sleeper, else KML_EDEADLK.
+ */
 static void
 pt_fake_install(void (*other)(unsigned))
 {
-	memset(&pt_fake, 0, sizeof(pt_fake));
-	pt_fake.other = other;
-	kml_env_set(&pt_fake_ops, &pt_fake);
+	fakeenv_install("pt-fake", 2, 100);
+	fakeenv.fe_on_sleep = fakeenv_other_wakes;
+	fakeenv.fe_other = other;
+	fakeenv.fe_other_cpu = 1;
 }
 
 /* ---- pool_init choices */
@@ -601,24 +482,24 @@ pt_init_panics(void)
 	struct pool_stats st;
 
 	pt_setup(262144);
-	PT_TRY(pool_init(&pp, 64, 48, 0, 0, "badalign", NULL, 0));
-	tap_ok(pt_caught, "init: align 48 panics");
-	tap_contains(pt_panicmsg,
+	FAKEENV_TRY(pool_init(&pp, 64, 48, 0, 0, "badalign", NULL, 0));
+	tap_ok(fakeenv_caught, "init: align 48 panics");
+	tap_contains(fakeenv_panicmsg,
 	    "pool_init \"badalign\": size 64 align 48 ioff 0",
 	    "init: panic names the pool and the arguments");
-	PT_TRY(pool_init(&pp, 64, 16, 16, 0, "badioff", NULL, 0));
-	tap_ok(pt_caught, "init: ioff == align panics");
-	PT_TRY(pool_init(&pp, 0, 0, 0, 0, "size0", NULL, 0));
-	tap_ok(pt_caught, "init: size 0 panics");
-	PT_TRY(pool_init(&pp, 64, 0, 0, PR_WAITOK, "badflags", NULL, 0));
-	tap_ok(pt_caught, "init: a pool_get flag given to pool_init panics");
-	tap_contains(pt_panicmsg, "pool_init \"badflags\": flags 0x100",
+	FAKEENV_TRY(pool_init(&pp, 64, 16, 16, 0, "badioff", NULL, 0));
+	tap_ok(fakeenv_caught, "init: ioff == align panics");
+	FAKEENV_TRY(pool_init(&pp, 0, 0, 0, 0, "size0", NULL, 0));
+	tap_ok(fakeenv_caught, "init: size 0 panics");
+	FAKEENV_TRY(pool_init(&pp, 64, 0, 0, PR_WAITOK, "badflags", NULL, 0));
+	tap_ok(fakeenv_caught, "init: a pool_get flag given to pool_init panics");
+	tap_contains(fakeenv_panicmsg, "pool_init \"badflags\": flags 0x100",
 	    "init: panic names the flags");
-	PT_TRY(pool_init(&pp, 4096, 0, 0, PR_PHINPAGE, "nofit",
+	FAKEENV_TRY(pool_init(&pp, 4096, 0, 0, PR_PHINPAGE, "nofit",
 	    &pool_allocator_kmem, 0));
-	tap_ok(pt_caught,
+	tap_ok(fakeenv_caught,
 	    "init: a page-sized item with its header in the page panics");
-	tap_contains(pt_panicmsg,
+	tap_contains(fakeenv_panicmsg,
 	    "item of 4096 bytes does not fit a page of 4096",
 	    "init: panic says it does not fit");
 
@@ -627,10 +508,10 @@ pt_init_panics(void)
 	 * 8 KiB that holds one" (pool.h): with the header forced into the
 	 * page, an 8 KiB item needs a 16 KiB page.
 	 */
-	PT_TRY(pool_init(&pp, 8192, 0, 0, PR_PHINPAGE, "big-ph", NULL, 0));
-	tap_ok(!pt_caught, "init: 8 KiB item with PR_PHINPAGE: no panic%s%s",
-	    pt_caught ? ": " : "", pt_panicmsg);
-	if (!pt_caught) {
+	FAKEENV_TRY(pool_init(&pp, 8192, 0, 0, PR_PHINPAGE, "big-ph", NULL, 0));
+	tap_ok(!fakeenv_caught, "init: 8 KiB item with PR_PHINPAGE: no panic%s%s",
+	    fakeenv_caught ? ": " : "", fakeenv_panicmsg);
+	if (!fakeenv_caught) {
 		st = pt_stats(&pp);
 		tap_is(st.pagesize, 16384,
 		    "init: 8 KiB item with PR_PHINPAGE: 16 KiB pages");
@@ -638,10 +519,10 @@ pt_init_panics(void)
 		    "init: 8 KiB item with PR_PHINPAGE: one item");
 		pool_destroy(&pp);
 	}
-	PT_TRY(pool_init(&pp, 8192, 8, 4, 0, "big-ioff", NULL, 0));
-	tap_ok(!pt_caught, "init: 8 KiB item with ioff 4: no panic%s%s",
-	    pt_caught ? ": " : "", pt_panicmsg);
-	if (!pt_caught) {
+	FAKEENV_TRY(pool_init(&pp, 8192, 8, 4, 0, "big-ioff", NULL, 0));
+	tap_ok(!fakeenv_caught, "init: 8 KiB item with ioff 4: no panic%s%s",
+	    fakeenv_caught ? ": " : "", fakeenv_panicmsg);
+	if (!fakeenv_caught) {
 		st = pt_stats(&pp);
 		tap_is(st.pagesize, 16384,
 		    "init: 8 KiB item with ioff 4: 16 KiB pages");
@@ -1188,9 +1069,9 @@ pt_sleep(void)
 	x = pool_get(&pp, PR_WAITOK);
 	tap_is(x, it[1],
 	    "sleep: at the limit, the item another thread put back");
-	tap_is(pt_fake.nsleep, 1, "sleep: slept once");
-	tap_is_str(pt_fake.chan, "sleepy", "sleep: on the pool's channel");
-	tap_is(pt_fake.nwakeup, 1, "sleep: the put woke it");
+	tap_is(fakeenv.fe_nsleep, 1, "sleep: slept once");
+	tap_is_str(fakeenv.fe_sleepname, "sleepy", "sleep: on the pool's channel");
+	tap_is(fakeenv.fe_nwakeup, 1, "sleep: the put woke it");
 	tap_is(pt_stats(&pp).waits, 1, "sleep: waits 1");
 	tap_is(pt_stats(&pp).errors, 0, "sleep: no error");
 	pt_is_stats(&pp, 4, 0, 1, 3, 1, 1, 0, 1, 1, 0, "sleep: columns");
@@ -1209,8 +1090,8 @@ pt_sleep(void)
 	x = pool_get(&pp, PR_WAITOK);
 	tap_is(x, KVA + 64,
 	    "sleep oom: the item after another thread freed pages");
-	tap_is(pt_fake.nsleep, 1, "sleep oom: slept once");
-	tap_is_str(pt_fake.chan, "memwait", "sleep oom: in the page layer");
+	tap_is(fakeenv.fe_nsleep, 1, "sleep oom: slept once");
+	tap_is_str(fakeenv.fe_sleepname, "memwait", "sleep oom: in the page layer");
 	st = pt_uvm();
 	tap_is(st.waits, 1, "sleep oom: the page layer counts the sleep");
 	tap_is(st.wiredpages, 1, "sleep oom: one page wired");

@@ -2,7 +2,7 @@
  * tests/stack_mp_test.c: the allocator stack (page layer, pools,
  * pool_caches, vmem quantum caches) on several virtual CPUs.
  *
- * How: a fake environment (struct smp_env) with SMP_NCPU virtual CPUs,
+ * How: a fake environment (tests/fakeenv.h) with SMP_NCPU virtual CPUs,
  * each with its own clock and thread, is installed with kml_env_set; the
  * test switches the current CPU between calls, so an object allocated on
  * one CPU is often freed on another, and the depot and pool locks see
@@ -71,6 +71,7 @@
 #include <kmemlab/uvm_km.h>
 #include <kmemlab/vmem.h>
 
+#include "fakeenv.h"
 #include "tap.h"
 
 #define SMP_NCPU	4		/* virtual CPUs */
@@ -85,107 +86,39 @@ static const unsigned smp_pget[3] = { 150, 500, 850 };
 
 /* ---- the fake environment */
 
-static struct smp_env {
-	unsigned cur;				/* current CPU */
-	kml_vtime_t clock[SMP_NCPU];		/* each CPU's clock */
-	/* eo_sleep calls this if set (another thread runs), else refuses */
-	int (*sleep_hook)(struct kml_wchan *wc);
-	unsigned nsleep;			/* # of eo_sleep calls */
-	unsigned nrefused;			/* # of sleeps refused (no hook) */
-	unsigned nwakeup;			/* # of eo_wakeup calls */
-} smp;
+/* eo_sleep calls this if set (another thread runs), else refuses */
+static int (*smp_sleep_hook)(struct kml_wchan *wc);
 
 /*
- * The operations: CPU smp.cur runs thread 1000 + cur in thread context;
- * the clock is that CPU's; a wakeup is counted.
- */
-
-static unsigned
-smp_ncpu(void *arg)
-{
-	(void)arg;
-	return SMP_NCPU;
-}
-
-static unsigned
-smp_curcpu(void *arg)
-{
-	(void)arg;
-	return smp.cur;
-}
-
-static uint64_t
-smp_curtid(void *arg)
-{
-	(void)arg;
-	return 1000 + smp.cur;
-}
-
-static enum kml_context
-smp_context(void *arg)
-{
-	(void)arg;
-	return KML_CTX_THREAD;
-}
-
-static kml_vtime_t
-smp_now(void *arg)
-{
-	(void)arg;
-	return smp.clock[smp.cur];
-}
-
-static void
-smp_advance(void *arg, kml_vtime_t ns)
-{
-	(void)arg;
-	smp.clock[smp.cur] += ns;
-}
-
-/*
- * smp_sleep: the current thread blocks on wc.  With a hook, the hook runs
- * (as other threads would) and its result is returned; without one, the
- * sleep is refused as a deadlock.
+ * smp_sleep: the current thread blocks on wc.  With smp_sleep_hook, the
+ * hook runs (as other threads would) and its result is returned; without
+ * one, the sleep is refused as a deadlock (fakeenv counts it in
+ * fe_nrefused).
  */
 static int
-smp_sleep(void *arg, struct kml_wchan *wc, char *why, unsigned len)
+smp_sleep(struct kml_wchan *wc, unsigned nsleep, char *why, unsigned len,
+    void *arg)
 {
+	(void)nsleep;
 	(void)arg;
-	smp.nsleep++;
-	if (smp.sleep_hook != NULL)
-		return smp.sleep_hook(wc);
-	smp.nrefused++;
+	if (smp_sleep_hook != NULL)
+		return smp_sleep_hook(wc);
 	snprintf(why, len, "smp: thread %u would sleep on \"%s\" and the test "
-	    "has no other thread", 1000 + smp.cur, wc->wc_name);
+	    "has no other thread", 1000 + fakeenv.fe_cur, wc->wc_name);
 	return KML_EDEADLK;
 }
 
-static void
-smp_wakeup(void *arg, struct kml_wchan *wc)
-{
-	(void)arg;
-	(void)wc;
-	smp.nwakeup++;
-}
-
-static const struct kml_env_ops smp_ops = {
-	.eo_name = "smp4",
-	.eo_ncpu = smp_ncpu,
-	.eo_curcpu = smp_curcpu,
-	.eo_curtid = smp_curtid,
-	.eo_context = smp_context,
-	.eo_now = smp_now,
-	.eo_advance = smp_advance,
-	.eo_sleep = smp_sleep,
-	.eo_wakeup = smp_wakeup,
-};
-
-/* smp_install: the fake environment, CPU 0 current, clocks 0, no hook. */
+/*
+ * smp_install: the fake environment (tests/fakeenv.h): SMP_NCPU CPUs, CPU
+ * i runs thread 1000 + i in thread context, CPU 0 current, clocks 0,
+ * sleeps by smp_sleep, no hook.
+ */
 static void
 smp_install(void)
 {
-	memset(&smp, 0, sizeof(smp));
-	kml_env_set(&smp_ops, &smp);
+	smp_sleep_hook = NULL;
+	fakeenv_install("smp4", SMP_NCPU, 1000);
+	fakeenv.fe_on_sleep = smp_sleep;
 }
 
 /* ---- the PRNG: splitmix64 */
@@ -563,7 +496,7 @@ smp_op_get(struct smp_cache *c)
 		smp_fail("%s: get returned %#" PRIx64 " in state %#x (want "
 		    "constructed, not held)", c->name, x, st);
 	smp_set(x, st | SMP_HELD);
-	c->heldcpu[c->nheld] = (unsigned char)smp.cur;
+	c->heldcpu[c->nheld] = (unsigned char)fakeenv.fe_cur;
 	c->held[c->nheld++] = x;
 }
 
@@ -578,7 +511,7 @@ smp_op_put(struct smp_cache *c)
 	if (st != (SMP_BUILT | SMP_HELD))
 		smp_fail("%s: held %#" PRIx64 " in state %#x", c->name, x, st);
 	smp_set(x, st & ~(unsigned)SMP_HELD);
-	if (c->heldcpu[i] != smp.cur)
+	if (c->heldcpu[i] != fakeenv.fe_cur)
 		R.xcpu++;
 	c->held[i] = c->held[--c->nheld];
 	c->heldcpu[i] = c->heldcpu[c->nheld];
@@ -698,7 +631,7 @@ smp_teardown(void)
 		struct smp_cache *c = &smp_caches[k];
 
 		while (c->nheld > 0) {
-			smp.cur = (unsigned)smp_below(SMP_NCPU);
+			fakeenv.fe_cur = (unsigned)smp_below(SMP_NCPU);
 			smp_op_put(c);
 		}
 	}
@@ -706,7 +639,7 @@ smp_teardown(void)
 		vmem_addr_t a = smpv.held[--smpv.nheld];
 		vmem_size_t sz = smpv.heldsize[smpv.nheld];
 
-		smp.cur = (unsigned)smp_below(SMP_NCPU);
+		fakeenv.fe_cur = (unsigned)smp_below(SMP_NCPU);
 		smp_set(a, 0);
 		if (sz <= SMP_VQMAX)
 			smpv.qheld[sz / SMP_VQ - 1]--;
@@ -758,7 +691,7 @@ smp_teardown(void)
 		tap_ok(ok, "seed %#" PRIx64 " %s: after invalidation every "
 		    "constructed object was destructed once", R.seed, R.policy);
 	}
-	tap_is(smp.nrefused, 0, "seed %#" PRIx64 " %s: nobody slept", R.seed,
+	tap_is(fakeenv.fe_nrefused, 0, "seed %#" PRIx64 " %s: nobody slept", R.seed,
 	    R.policy);
 	for (size_t k = 0; k < SMP_NCACHES; k++)
 		pool_cache_destroy(smp_caches[k].pc);
@@ -798,11 +731,11 @@ smp_run(uint64_t seed, const char *policy, uint64_t nops)
 		if (R.op % SMP_PHASE == 1)
 			for (unsigned i = 0; i < SMP_NCPU; i++)
 				pget[i] = smp_pget[smp_below(3)];
-		smp.cur = (unsigned)smp_below(SMP_NCPU);
+		fakeenv.fe_cur = (unsigned)smp_below(SMP_NCPU);
 		kml_delay(smp_below(400));
 		if (r < 880) {
 			if (c->nheld < SMP_MAXHELD && (c->nheld == 0 ||
-			    smp_below(1000) < pget[smp.cur]))
+			    smp_below(1000) < pget[fakeenv.fe_cur]))
 				smp_op_get(c);
 			else if (c->nheld > 0)
 				smp_op_put(c);
@@ -983,16 +916,16 @@ static unsigned smp_hook_calls;
 static int
 smp_hook_free(struct kml_wchan *wc)
 {
-	unsigned me = smp.cur;
+	unsigned me = fakeenv.fe_cur;
 
 	(void)wc;
 	smp_hook_calls++;
-	smp.cur = 2;
+	fakeenv.fe_cur = 2;
 	for (unsigned i = 0; i < 4; i++)
 		pool_cache_put(smp_pc, smp_cobj[i]);
 	pool_cache_invalidate(smp_pc);
-	smp.cur = me;
-	smp.sleep_hook = NULL;
+	fakeenv.fe_cur = me;
+	smp_sleep_hook = NULL;
 	return 0;
 }
 
@@ -1042,7 +975,7 @@ test_pressure(void)
 	 * objects (64 pages); its depot has 67 full magazines (1005 objects,
 	 * pages 0..61 wholly and 13 of page 62), its CPU 19.
 	 */
-	smp.cur = 0;
+	fakeenv.fe_cur = 0;
 	smp_fill(smp_pa, va, 1024);
 	pool_cache_stats(smp_pa, &st);
 	tap_is(st.depot_full, 67, "A: 67 full magazines in the depot");
@@ -1082,12 +1015,12 @@ test_pressure(void)
 	 */
 	for (unsigned i = 0; i < 5; i++)
 		smp_snap[i].calls = 0;
-	smp.cur = 0;
+	fakeenv.fe_cur = 0;
 	smp_fill(smp_pa, va, 128);
 	tap_is(pool_cache_trim(smp_pa), 0, "A: working set set");
-	smp.cur = 1;
+	fakeenv.fe_cur = 1;
 	smp_fill(smp_pb, vb, 64);
-	smp.cur = 0;
+	fakeenv.fe_cur = 0;
 	w0 = smp_free_pages();
 	tap_is(vmem_alloc(kmem_va_arena, 4096, VM_NOSLEEP, &q), 0,
 	    "vmem_alloc 4096 from kmem_va_arena (its quantum cache)");
@@ -1157,7 +1090,7 @@ test_pressure(void)
 	pool_stats(pool_cache_pool(smp_pa), &ps);
 	tap_is(ps.nfail, 1, "A's pool: 1 failed get");
 	tap_is(ps.errors, 0, "A's pool: nothing reported");
-	tap_is(smp.nsleep, 0, "the environment saw no sleep");
+	tap_is(fakeenv.fe_nsleep, 0, "the environment saw no sleep");
 	smp_pressure_check("after the PR_NOWAIT failure", 0, 0, 0);
 
 	/*
@@ -1165,14 +1098,14 @@ test_pressure(void)
 	 * C's 4 objects (one page) and invalidates C; the get proceeds.
 	 */
 	uvm_pages_free(1);
-	smp.cur = 2;
+	fakeenv.fe_cur = 2;
 	for (unsigned i = 0; i < 4; i++)
 		smp_cobj[i] = pool_cache_get(smp_pc, PR_NOWAIT);
 	tap_ok(smp_cobj[0] != 0 && smp_cobj[3] != 0 && (smp_cobj[0] & ~(vmem_addr_t)4095) ==
 	    (smp_cobj[3] & ~(vmem_addr_t)4095), "CPU 2 holds C's 4 objects, one page");
 	tap_is(smp_free_pages(), 0, "no free page");
-	smp.cur = 0;
-	smp.sleep_hook = smp_hook_free;
+	fakeenv.fe_cur = 0;
+	smp_sleep_hook = smp_hook_free;
 	smp_hook_calls = 0;
 	uvm_stats(&us0);
 	x = pool_cache_get(smp_pa, PR_WAITOK);
@@ -1183,7 +1116,7 @@ test_pressure(void)
 	tap_is(us1.waits - us0.waits, 1, "uvm: 1 sleep for memory");
 	tap_is(us1.waiters, 0, "nobody sleeps now");
 	tap_is(us1.errors - us0.errors, 0, "nothing reported");
-	tap_ok(smp.nwakeup >= 1, "the free woke the sleeper");
+	tap_ok(fakeenv.fe_nwakeup >= 1, "the free woke the sleeper");
 	pool_stats(pool_cache_pool(smp_pc), &ps);
 	tap_is(ps.npages, 0, "C's page went back");
 	smp_pressure_check("after the PR_WAITOK sleep", 1, 0, 0);
@@ -1197,12 +1130,12 @@ test_pressure(void)
 	for (unsigned i = 1; i < ps.itemsperpage; i++)
 		va[i] = pool_cache_get(smp_pa, PR_NOWAIT);
 	tap_is(smp_free_pages(), 0, "A's page full, no free page");
-	smp.nrefused = 0;
+	fakeenv.fe_nrefused = 0;
 	fprintf(stderr, "stack_mp_test: a deadlock report from uvm follows\n");
 	va[0] = pool_cache_get(smp_pa, PR_WAITOK);
 	uvm_stats(&us1);
 	tap_is(va[0], 0, "PR_WAITOK get that nothing can satisfy: 0");
-	tap_is(smp.nrefused, 1, "its sleep was refused as a deadlock");
+	tap_is(fakeenv.fe_nrefused, 1, "its sleep was refused as a deadlock");
 	tap_is(us1.errors - us0.errors, 1, "the page layer reported it");
 	tap_is(us1.waiters, 0, "nobody sleeps");
 	smp_pressure_check("after the deadlock", ps.itemsperpage, 0, 0);

@@ -20,7 +20,7 @@
  * Reclaimers are test structures that give back pages taken earlier with
  * uvm_pages_alloc from a "bank", and log the order in which they are
  * called.  Sleeping for memory is a deadlock in the uniprocessor
- * environment; a fake two-CPU environment (struct ukt_fake) whose
+ * environment; a fake two-CPU environment (tests/fakeenv.h) whose
  * eo_sleep runs "another thread" on CPU 1 (it frees pages or runs the
  * pagedaemon) and returns 0 only when that thread woke the sleeper shows
  * that a sleeping allocation proceeds after a free.  Panics are caught by
@@ -30,7 +30,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <setjmp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,45 +42,13 @@
 #include <kmemlab/uvm_km.h>
 #include <kmemlab/vmem.h>
 
+#include "fakeenv.h"
 #include "tap.h"
 
 #define PG	UINT64_C(4096)			/* page size of every case */
 #define KVA	UINT64_C(0xffff800000000000)	/* kernel address space */
 #define KVASZ	(UINT64_C(64) << 30)		/* its default size */
 #define ALLT	(VMEM_ALLOC | VMEM_FREE)
-
-/* ---- catching panics */
-
-static jmp_buf ukt_jmp;			/* where a panic lands */
-static char ukt_panicmsg[1024];		/* the last panic message */
-static bool ukt_caught;			/* the last UKT_TRY panicked */
-static bool ukt_trying;			/* inside UKT_TRY */
-
-/* ukt_panic: the panic handler: record msg and jump back.  Never returns. */
-static void __attribute__((noreturn))
-ukt_panic(const char *msg)
-{
-	if (!ukt_trying)
-		tap_bail("unexpected panic: %s", msg);
-	snprintf(ukt_panicmsg, sizeof(ukt_panicmsg), "%s", msg);
-	longjmp(ukt_jmp, 1);
-}
-
-/*
- * UKT_TRY(stmt): run stmt; afterwards ukt_caught tells whether it
- * panicked and ukt_panicmsg holds the message ("" if it returned).
- */
-#define UKT_TRY(stmt)							\
-	do {								\
-		ukt_panicmsg[0] = '\0';					\
-		ukt_caught = false;					\
-		ukt_trying = true;					\
-		if (setjmp(ukt_jmp) == 0) {				\
-			stmt;						\
-		} else							\
-			ukt_caught = true;				\
-		ukt_trying = false;					\
-	} while (0)
 
 /* ---- panics in a child process */
 
@@ -265,7 +232,7 @@ ukt_reset(void)
 	kml_env_set(NULL, NULL);
 	kml_env_uni_reset();
 	kml_cost_reset();
-	kml_set_panic_handler(ukt_panic);
+	kml_set_panic_handler(fakeenv_panic);
 	vmem_set_default_error_handler(ukt_vmem_handler, NULL);
 	memset(&ukt_vrep, 0, sizeof(ukt_vrep));
 }
@@ -379,113 +346,35 @@ ukt_rec_init(struct ukt_rec *t, const char *name, int order, uint64_t n,
 
 /* ---- a fake environment: two CPUs, CPU 1 plays another thread */
 
-static struct ukt_fake {
-	unsigned cur;			/* current CPU */
-	kml_vtime_t clock[2];
-	void (*other)(unsigned nsleep);	/* what CPU 1 does while CPU 0 sleeps */
-	unsigned nsleep;		/* # of eo_sleep calls */
-	unsigned nwakeup;		/* # of eo_wakeup calls */
-	bool woken;			/* the sleeper's channel was woken */
-	unsigned waiters_seen;		/* uvm_stats waiters during the sleep */
-	char chan[32];			/* name of the channel slept on */
-} ukt_fake;
+static void (*ukt_fake_work)(unsigned nsleep);	/* what CPU 1 does while CPU 0 sleeps */
+static unsigned ukt_waiters_seen;		/* uvm_stats waiters during the sleep */
 
-/* The fake's operations: two CPUs with their own clocks, thread context. */
-static unsigned
-ukt_fake_ncpu(void *arg)
-{
-	(void)arg;
-	return 2;
-}
-
-static unsigned
-ukt_fake_curcpu(void *arg)
-{
-	(void)arg;
-	return ukt_fake.cur;
-}
-
-static uint64_t
-ukt_fake_curtid(void *arg)
-{
-	(void)arg;
-	return 100 + ukt_fake.cur;
-}
-
-static enum kml_context
-ukt_fake_context(void *arg)
-{
-	(void)arg;
-	return KML_CTX_THREAD;
-}
-
-static kml_vtime_t
-ukt_fake_now(void *arg)
-{
-	(void)arg;
-	return ukt_fake.clock[ukt_fake.cur];
-}
-
+/*
+ * ukt_fake_other: CPU 1's turn while CPU 0 sleeps: note the page layer's
+ * waiters, then do ukt_fake_work (if any).
+ */
 static void
-ukt_fake_advance(void *arg, kml_vtime_t ns)
+ukt_fake_other(unsigned nsleep)
 {
-	(void)arg;
-	ukt_fake.clock[ukt_fake.cur] += ns;
+	ukt_waiters_seen = (unsigned)ukt_stats().waiters;
+	if (ukt_fake_work != NULL)
+		ukt_fake_work(nsleep);
 }
 
 /*
- * ukt_fake_sleep: CPU 0 sleeps: CPU 1 runs ukt_fake.other (if any); the
- * sleep returns 0 if that woke the channel, else KML_EDEADLK.
+ * ukt_fake_install: the fake environment (tests/fakeenv.h) with two CPUs,
+ * threads 100 and 101, CPU 0 current; a sleep runs ukt_fake_other on CPU
+ * 1 and returns 0 if that woke the channel, else KML_EDEADLK.
  */
-static int
-ukt_fake_sleep(void *arg, struct kml_wchan *wc, char *why, unsigned len)
-{
-	unsigned me = ukt_fake.cur;
-
-	(void)arg;
-	ukt_fake.nsleep++;
-	snprintf(ukt_fake.chan, sizeof(ukt_fake.chan), "%s", wc->wc_name);
-	ukt_fake.woken = false;
-	ukt_fake.cur = 1;
-	ukt_fake.waiters_seen = (unsigned)ukt_stats().waiters;
-	if (ukt_fake.other != NULL)
-		ukt_fake.other(ukt_fake.nsleep);
-	ukt_fake.cur = me;
-	if (ukt_fake.woken)
-		return 0;
-	snprintf(why, len, "deadlock: fake: nobody woke \"%s\"", wc->wc_name);
-	return KML_EDEADLK;
-}
-
-/* ukt_fake_wakeup: record that the sleeper was woken. */
-static void
-ukt_fake_wakeup(void *arg, struct kml_wchan *wc)
-{
-	(void)arg;
-	(void)wc;
-	ukt_fake.nwakeup++;
-	ukt_fake.woken = true;
-}
-
-static const struct kml_env_ops ukt_fake_ops = {
-	.eo_name = "ukt-fake",
-	.eo_ncpu = ukt_fake_ncpu,
-	.eo_curcpu = ukt_fake_curcpu,
-	.eo_curtid = ukt_fake_curtid,
-	.eo_context = ukt_fake_context,
-	.eo_now = ukt_fake_now,
-	.eo_advance = ukt_fake_advance,
-	.eo_sleep = ukt_fake_sleep,
-	.eo_wakeup = ukt_fake_wakeup,
-};
-
-/* ukt_fake_install: install the fake, CPU 0 current, other as CPU 1's work. */
 static void
 ukt_fake_install(void (*other)(unsigned))
 {
-	memset(&ukt_fake, 0, sizeof(ukt_fake));
-	ukt_fake.other = other;
-	kml_env_set(&ukt_fake_ops, &ukt_fake);
+	fakeenv_install("ukt-fake", 2, 100);
+	fakeenv.fe_on_sleep = fakeenv_other_wakes;
+	fakeenv.fe_other = ukt_fake_other;
+	fakeenv.fe_other_cpu = 1;
+	ukt_fake_work = other;
+	ukt_waiters_seen = 0;
 }
 
 /* ---- cases */
@@ -1433,10 +1322,10 @@ ukt_sleep(void)
 	tap_is(uvm_pages_alloc(510, UVM_KMF_NOWAIT), 0, "sleep: 510 raw pages");
 	va = uvm_km_alloc(16 * PG, 0, UVM_KMF_WIRED);
 	tap_is(va, KVA, "sleep: 16 wired pages after another thread freed 20");
-	tap_is(ukt_fake.nsleep, 1, "sleep: slept once");
-	tap_is_str(ukt_fake.chan, "memwait", "sleep: on \"memwait\"");
-	tap_is(ukt_fake.waiters_seen, 1, "sleep: one waiter while asleep");
-	tap_is(ukt_fake.nwakeup, 1, "sleep: the free woke it");
+	tap_is(fakeenv.fe_nsleep, 1, "sleep: slept once");
+	tap_is_str(fakeenv.fe_sleepname, "memwait", "sleep: on \"memwait\"");
+	tap_is(ukt_waiters_seen, 1, "sleep: one waiter while asleep");
+	tap_is(fakeenv.fe_nwakeup, 1, "sleep: the free woke it");
 	st = ukt_stats();
 	tap_is(st.waits, 1, "sleep: waits 1");
 	tap_is(st.waiters, 0, "sleep: no waiter after");
@@ -1457,7 +1346,7 @@ ukt_sleep(void)
 	    "sleep 2: every page raw");
 	tap_is(uvm_pages_alloc(20, 0), 0,
 	    "sleep 2: 20 pages, 8 freed per wakeup");
-	tap_is(ukt_fake.nsleep, 3, "sleep 2: slept 3 times (8, 16, 24 free)");
+	tap_is(fakeenv.fe_nsleep, 3, "sleep 2: slept 3 times (8, 16, 24 free)");
 	st = ukt_stats();
 	tap_is(st.waits, 3, "sleep 2: waits 3");
 	tap_is(st.page_fails, 6, "sleep 2: two failed attempts per sleep");
@@ -1477,8 +1366,8 @@ ukt_sleep(void)
 	tap_is(uvm_pages_alloc(512, UVM_KMF_NOWAIT), 0,
 	    "sleep 3: every page raw");
 	tap_is(uvm_pages_alloc(20, 0), 0, "sleep 3: 20 pages");
-	tap_is(ukt_fake.nsleep, 2, "sleep 3: slept twice");
-	tap_is(ukt_fake.nwakeup, 2,
+	tap_is(fakeenv.fe_nsleep, 2, "sleep 3: slept twice");
+	tap_is(fakeenv.fe_nwakeup, 2,
 	    "sleep 3: woken by the pagedaemon, then by the free");
 	tap_is_str(ukt_log, "R R R ",
 	    "sleep 3: reclaimer called before each sleep and by the "
@@ -1544,9 +1433,9 @@ ukt_fini(void)
 	/* uvm_init twice is a panic. */
 	tap_is(uvm_init(&p), 0, "fini: uvm_init");
 	ukt_up = true;
-	UKT_TRY(uvm_init(&p));
-	tap_ok(ukt_caught, "fini: uvm_init twice panics");
-	tap_contains(ukt_panicmsg, "already set up",
+	FAKEENV_TRY(uvm_init(&p));
+	tap_ok(fakeenv_caught, "fini: uvm_init twice panics");
+	tap_contains(fakeenv_panicmsg, "already set up",
 	    "fini: panic says already set up");
 	ukt_teardown();
 }
