@@ -205,7 +205,6 @@ static struct {
 	struct bsd_malloc_stats st;
 	/* error reporting */
 	struct kml_report report;	/* last error, pending delivery */
-	struct bsd_malloc_type *reptype; /* its type, or NULL */
 } kmem;
 
 static bsd_malloc_error_handler_t *kmem_errfn;
@@ -312,7 +311,7 @@ static void __attribute__((format(printf, 3, 4)))
 kmem_error(struct bsd_malloc_type *type, enum bsd_malloc_error err,
     const char *fmt, ...)
 {
-	char msg[sizeof(kmem.report.rp_lastmsg)];
+	char msg[KML_REPORT_MSGLEN];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -323,7 +322,7 @@ kmem_error(struct bsd_malloc_type *type, enum bsd_malloc_error err,
 		    err, "%s", msg);
 	else
 		kml_report(&kmem.report, "malloc", "kmem", err, "%s", msg);
-	kmem.reptype = type;
+	kml_report_set_obj(&kmem.report, type);
 	kmem.st.errors++;
 }
 
@@ -335,6 +334,21 @@ kmem_stderr_handler(void *arg, struct bsd_malloc_type *type,
 	(void)type;
 	(void)err;
 	fprintf(stderr, "bsd_malloc: %s\n", msg);
+}
+
+/* kmem_deliver: hand every queued report to the handler.  => no lock held. */
+static void
+kmem_deliver(void)
+{
+	struct kml_report_entry e;
+	bsd_malloc_error_handler_t *fn;
+
+	while (kml_report_take(&kmem.report, &e)) {
+		fn = kmem_errfn != NULL ? kmem_errfn : kmem_stderr_handler;
+		fn(kmem_errfn != NULL ? kmem_errarg : NULL,
+		    (struct bsd_malloc_type *)(uintptr_t)e.re_obj, e.re_err,
+		    e.re_msg);
+	}
 }
 
 static void
@@ -352,7 +366,6 @@ kmem_lock(void)
 static void
 kmem_unlock(void)
 {
-	bsd_malloc_error_handler_t *fn;
 
 #ifdef KML_SANITY
 	char why[256];
@@ -361,11 +374,7 @@ kmem_unlock(void)
 		kml_panic("bsd_malloc_check: %s", why);
 #endif
 	kml_mutex_exit(&kmem.lock);
-	if (kml_report_take(&kmem.report)) {
-		fn = kmem_errfn != NULL ? kmem_errfn : kmem_stderr_handler;
-		fn(kmem_errfn != NULL ? kmem_errarg : NULL, kmem.reptype,
-		    kmem.report.rp_lasterr, kmem.report.rp_lastmsg);
-	}
+	kmem_deliver();
 }
 
 void
@@ -1349,7 +1358,6 @@ bsd_malloc_init(const struct bsd_malloc_params *p)
 	kmem.typetail = &kmem.types;
 	memset(&kmem.st, 0, sizeof(kmem.st));
 	memset(&kmem.report, 0, sizeof(kmem.report));
-	kmem.reptype = NULL;
 	kml_mutex_init(&kmem.lock, "bsd_malloc");
 	kml_wchan_init(&kmem.mapwait, "kmem_map");
 	kmem.up = true;
@@ -1416,13 +1424,7 @@ bsd_malloc_fini(void)
 		free(ku);
 	}
 	kml_mutex_destroy(&kmem.lock);
-	if (kml_report_take(&kmem.report)) {
-		bsd_malloc_error_handler_t *fn = kmem_errfn != NULL ?
-		    kmem_errfn : kmem_stderr_handler;
-
-		fn(kmem_errfn != NULL ? kmem_errarg : NULL, NULL,
-		    kmem.report.rp_lasterr, kmem.report.rp_lastmsg);
-	}
+	kmem_deliver();
 }
 
 /* ---- the checker */

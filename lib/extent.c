@@ -340,6 +340,7 @@ ex_lock(struct extent *ex)
 static void
 ex_unlock(struct extent *ex)
 {
+	struct kml_report_entry e;
 #ifdef KML_SANITY
 	char why[256];
 
@@ -347,9 +348,8 @@ ex_unlock(struct extent *ex)
 		kml_panic("extent_check: extent \"%s\": %s", ex->ex_name, why);
 #endif
 	kml_mutex_exit(&ex->ex_lock);
-	if (kml_report_take(&ex->ex_report))
-		ex->ex_errfn(ex->ex_errarg, ex, ex->ex_report.rp_lasterr,
-		    ex->ex_report.rp_lastmsg);
+	while (kml_report_take(&ex->ex_report, &e))
+		ex->ex_errfn(ex->ex_errarg, ex, e.re_err, e.re_msg);
 }
 
 void

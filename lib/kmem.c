@@ -302,6 +302,7 @@ kmem_lock(void)
 static void
 kmem_unlock(void)
 {
+	struct kml_report_entry e;
 #ifdef KML_SANITY
 	char why[256];
 
@@ -310,10 +311,9 @@ kmem_unlock(void)
 		kml_panic("kmem_check: %s", why);
 #endif
 	kml_mutex_exit(&kmem.lock);
-	if (kml_report_take(&kmem.report))
+	while (kml_report_take(&kmem.report, &e))
 		(kmem.errfn != NULL ? kmem.errfn : kmem_stderr_handler)(
-		    kmem.errarg, kmem.report.rp_lasterr,
-		    kmem.report.rp_lastmsg);
+		    kmem.errarg, e.re_err, e.re_msg);
 }
 
 /* ---- size classes */

@@ -244,6 +244,7 @@ mempool_lock(mempool_t *pool)
 static void
 mempool_unlock(mempool_t *pool)
 {
+	struct kml_report_entry e;
 #ifdef KML_SANITY
 	char why[256];
 
@@ -251,9 +252,8 @@ mempool_unlock(mempool_t *pool)
 		kml_panic("mempool_check: mempool \"%s\": %s", pool->mp_name, why);
 #endif
 	kml_mutex_exit(&pool->mp_lock);
-	if (kml_report_take(&pool->mp_report))
-		pool->mp_errfn(pool->mp_errarg, pool, pool->mp_report.rp_lasterr,
-		    pool->mp_report.rp_lastmsg);
+	while (kml_report_take(&pool->mp_report, &e))
+		pool->mp_errfn(pool->mp_errarg, pool, e.re_err, e.re_msg);
 }
 
 /* ---- the reserve */

@@ -210,6 +210,7 @@ pool_lock(struct pool *pp)
 static void
 pool_unlock(struct pool *pp)
 {
+	struct kml_report_entry e;
 #ifdef KML_SANITY
 	char why[256];
 
@@ -217,9 +218,8 @@ pool_unlock(struct pool *pp)
 		kml_panic("pool_check: pool \"%s\": %s", pp->pr_name, why);
 #endif
 	kml_mutex_exit(&pp->pr_lock);
-	if (kml_report_take(&pp->pr_report))
-		pp->pr_errfn(pp->pr_errarg, pp, pp->pr_report.rp_lasterr,
-		    pp->pr_report.rp_lastmsg);
+	while (kml_report_take(&pp->pr_report, &e))
+		pp->pr_errfn(pp->pr_errarg, pp, e.re_err, e.re_msg);
 }
 
 /* ---- back-end allocators */
@@ -697,16 +697,6 @@ pool_limit_warn(struct pool *pp)
 static int
 pool_sleep(struct pool *pp, const char *why)
 {
-	if (pp->pr_report.rp_pending) {
-		/*
-		 * Deliver the pending report (the hard-limit warning) before
-		 * sleeping, and have the caller look at the pool again: it may
-		 * have changed while the lock was dropped.
-		 */
-		pool_unlock(pp);
-		pool_lock(pp);
-		return 0;
-	}
 	pp->pr_st.waits++;
 	if (kml_sleep(&pp->pr_wchan, &pp->pr_lock) == KML_EDEADLK) {
 		pool_error(pp, POOL_ERR_DEADLOCK, "pool_get: %s: %s", why,

@@ -115,9 +115,10 @@ const size_t uvm_nstatdesc = sizeof(uvm_statdesc) / sizeof(uvm_statdesc[0]);
 static void
 uvm_unlock(void)
 {
+	struct kml_report_entry e;
 	kml_mutex_exit(&uvm.lock);
-	if (kml_report_take(&uvm.report))
-		fprintf(stderr, "uvm: %s\n", uvm.report.rp_lastmsg);
+	while (kml_report_take(&uvm.report, &e))
+		fprintf(stderr, "uvm: %s\n", e.re_msg);
 }
 
 /* ---- parameters */

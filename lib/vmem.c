@@ -354,6 +354,7 @@ vmem_lock(vmem_t *vm)
 static void
 vmem_unlock(vmem_t *vm)
 {
+	struct kml_report_entry e;
 #ifdef KML_SANITY
 	char why[256];
 
@@ -361,9 +362,8 @@ vmem_unlock(vmem_t *vm)
 		kml_panic("vmem_check: arena \"%s\": %s", vm->vm_name, why);
 #endif
 	kml_mutex_exit(&vm->vm_lock);
-	if (kml_report_take(&vm->vm_report))
-		vm->vm_errfn(vm->vm_errarg, vm, vm->vm_report.rp_lasterr,
-		    vm->vm_report.rp_lastmsg);
+	while (kml_report_take(&vm->vm_report, &e))
+		vm->vm_errfn(vm->vm_errarg, vm, e.re_err, e.re_msg);
 }
 
 void

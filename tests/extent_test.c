@@ -458,7 +458,7 @@ test_create(void)
 	    "storage", "size without storage");
 	et_create_bad("st", 0, 1, et_fix3, EXTENT_FIXED_STORAGE_SIZE(0) - 8,
 	    EX_NOWAIT, EXTENT_ERR_STORAGE, "extent \"st\": extent_create: "
-	    "storage size 1016 is below the 1024 bytes of an extent",
+	    "storage size 2040 is below the 2048 bytes of an extent",
 	    "storage too small");
 	et_rep_reset();
 	tap_ok(extent_create("st", 0, 1, (char *)et_fix3 + 4,

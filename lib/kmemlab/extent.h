@@ -76,7 +76,7 @@ struct extent;
  * must outlive the extent.
  */
 #define EXTENT_STORAGE_ALIGN	8
-#define EXTENT_FIXED_HDRSIZE	1024
+#define EXTENT_FIXED_HDRSIZE	2048
 #define EXTENT_REGION_SIZE	48
 #define EXTENT_FIXED_STORAGE_SIZE(nregions)				\
 	((size_t)EXTENT_FIXED_HDRSIZE + (size_t)(nregions) * EXTENT_REGION_SIZE)
