@@ -1186,13 +1186,14 @@ kml_trace_write(struct kml_trace *t, const struct kml_trace_event *ev)
 	struct trace_attrs pred;
 	const char *err = NULL;
 	char ebuf[128];
-	uint32_t busy[3];
+	uint32_t busy[3] = { 0, 0, 0 };
 	uint8_t *p, *start;
 
 	if (t->t_failed)
 		return -1;
 	if (!t->t_writing)
 		return trace_seterr(t, "not open for writing");
+	memset(&r, 0, sizeof(r));
 	if ((err = trace_check_event(ev, ebuf, sizeof(ebuf))) != NULL) {
 		snprintf(t->t_err, sizeof(t->t_err), "%s: event %llu: %s",
 		    t->t_name, (unsigned long long)t->t_tr.tt_events + 1, err);

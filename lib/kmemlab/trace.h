@@ -61,7 +61,7 @@
  *    its last whole record, and the error then says how many bytes were
  *    lost: the reader returns the events first and the error after them.
  *
- * 5. Text form.  kml_trace_text.c turns a trace into lines (a header of
+ * 5. Text form.  lib/trace_text.c turns a trace into lines (a header of
  *    "%key value" lines, one line per event, "drop" and "flush" lines, an
  *    "%end" line with the trailer) and back.  The writer is deterministic
  *    (its encoding depends only on the header and the sequence of events,
@@ -76,6 +76,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include <kmemlab/env.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -135,13 +137,12 @@ bool kml_trace_op_frees(unsigned op);
 
 /* ---- contexts (te_ctx) */
 
-enum kml_trace_ctx {
-	KML_CTX_THREAD = 0,	/* process or kernel thread context */
-	KML_CTX_SOFTIRQ = 1,	/* softirq, bottom half */
-	KML_CTX_HARDIRQ = 2,	/* hard interrupt */
-	KML_CTX_NMI = 3,	/* non-maskable interrupt */
-	KML_CTX_COUNT = 4
-};
+/*
+ * The contexts are the environment's (kmemlab/env.h: KML_CTX_THREAD 0,
+ * KML_CTX_SOFTIRQ 1, KML_CTX_HARDIRQ 2), plus NMI, which only traces know.
+ */
+#define KML_CTX_NMI	3	/* non-maskable interrupt */
+#define KML_CTX_COUNT	4	/* number of contexts in traces */
 
 /* kml_trace_ctx_name: "thread", "softirq", "hardirq", "nmi"; NULL otherwise. */
 const char *kml_trace_ctx_name(unsigned ctx);
