@@ -240,7 +240,7 @@ struct trace_state {
 	struct trace_attrent *ts_attr;	/* [1 << TRACE_ATTRBITS] */
 	struct trace_baseent *ts_base;	/* [1 << TRACE_BASEBITS] */
 	uint64_t *ts_hist;		/* [TRACE_HIST]: allocated pointers */
-	uint64_t ts_nallocs;		/* nonzero pointers allocated so far */
+	uint64_t ts_nallocs;		/* pointers appended to ts_hist so far */
 };
 
 /* An event with its strings as slot numbers (+1), as the codec sees it. */
@@ -513,6 +513,20 @@ trace_attrs_predict(const struct trace_state *st, unsigned op, uint32_t site,
 }
 
 /*
+ * trace_hist_push: append a nonzero pointer to the history (an allocated
+ * pointer, or a freed one that was not found there).
+ * => returns its number in the history.
+ */
+static inline uint64_t
+trace_hist_push(struct trace_state *st, uint64_t ptr)
+{
+	uint64_t seq = st->ts_nallocs++;
+
+	st->ts_hist[seq & (TRACE_HIST - 1)] = ptr;
+	return seq;
+}
+
+/*
  * trace_state_update: after an event (op, cpu, task, site, attributes,
  * pointers), update the predictions as the format says.
  * => returns the allocation number given to ev->te_ptr (writer's map),
@@ -548,8 +562,7 @@ trace_state_update(struct trace_state *st, const struct trace_rec *r)
 		be->tbe_valid = true;
 		be->tbe_key = key;
 		be->tbe_ptr = ev->te_ptr;
-		seq = st->ts_nallocs++;
-		st->ts_hist[seq & (TRACE_HIST - 1)] = ev->te_ptr;
+		seq = trace_hist_push(st, ev->te_ptr);
 	}
 	return seq;
 }
@@ -1322,6 +1335,11 @@ kml_trace_write(struct kml_trace *t, const struct kml_trace_event *ev)
 		else {
 			*p++ = 0;
 			p = trace_put_svarint(p, fp, trace_base_get(st, key));
+			/* A pointer freed again later is then found. */
+			if (fp != 0) {
+				t->t_pmap[i].ptr = fp;
+				t->t_pmap[i].seq = trace_hist_push(st, fp);
+			}
 		}
 	}
 	if (kml_trace_op_allocates(ev->te_op))
@@ -1797,6 +1815,8 @@ trace_read_event(struct kml_trace *t, uint8_t rec, const uint8_t *p,
 		if (dist == 0) {
 			TRACE_GET(v, "bad pointer");
 			fp = trace_unzigzag(v, trace_base_get(st, key));
+			if (fp != 0)
+				trace_hist_push(st, fp);
 		} else {
 			if (dist > st->ts_nallocs || dist > TRACE_HIST)
 				return trace_decode_fail(t, 2, recpos,

@@ -47,9 +47,12 @@
  *     - when: the time as a signed difference from the previous event;
  *     - which: an allocated pointer as a signed difference from the last
  *       pointer allocated under the same key (cache, size or order); a
- *       freed pointer as the distance back to its allocation among the
- *       last 65536 allocations, which is one or two bytes for most
- *       objects, also when the pointers were hashed by ftrace.
+ *       freed pointer as the distance back to its allocation in a
+ *       history of the last 65536 pointers, which is one or two bytes
+ *       for most objects, also when the pointers were hashed by ftrace
+ *       (a freed pointer that is not there, allocated before the
+ *       recording began, is written in full and enters the history, so
+ *       that its next free is short too).
  *    Every table has a fixed size, so memory is bounded whatever the
  *    file size; integers are LEB128 varints, signed ones zigzag-coded.
  *
