@@ -264,6 +264,7 @@ struct kml_trace {
 	struct kml_trace_trailer t_tr;	/* counts so far */
 	char t_err[512];
 	bool t_failed;
+	bool t_finished;		/* writer: trailer written (kml_trace_finish) */
 	bool t_truncated;
 	uint64_t t_offset;		/* bytes read or written */
 	struct trace_state t_st;
@@ -1004,6 +1005,28 @@ kml_trace_open_write(const char *path, const struct kml_trace_header *th,
 	if (strcmp(path, "-") == 0)
 		return kml_trace_fdopen_write(stdout, "<stdout>", th, errbuf,
 		    errlen);
+	/*
+	 * A device, a FIFO or a socket is written directly: renaming a
+	 * temporary file over /dev/null would replace the device.
+	 */
+	struct stat sb;
+
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		fp = fopen(path, "wb");
+		if (fp == NULL) {
+			if (errbuf != NULL && errlen > 0)
+				snprintf(errbuf, errlen, "%s: %s", path,
+				    strerror(errno));
+			return NULL;
+		}
+		t = kml_trace_fdopen_write(fp, path, th, errbuf, errlen);
+		if (t == NULL) {
+			fclose(fp);
+			return NULL;
+		}
+		t->t_ownfp = true;
+		return t;
+	}
 	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
 		if (errbuf != NULL && errlen > 0)
 			snprintf(errbuf, errlen, "%s: %s", path,
@@ -1191,6 +1214,19 @@ trace_check_event(const struct kml_trace_event *ev, char *buf, size_t len)
 	return buf;
 }
 
+/* trace_check_writer: t may take records. => 0, or -1 (error set). */
+static int
+trace_check_writer(struct kml_trace *t)
+{
+	if (t->t_failed)
+		return -1;
+	if (!t->t_writing)
+		return trace_seterr(t, "not open for writing");
+	if (t->t_finished)
+		return trace_seterr(t, "the trace is finished");
+	return 0;
+}
+
 int
 kml_trace_write(struct kml_trace *t, const struct kml_trace_event *ev)
 {
@@ -1202,10 +1238,8 @@ kml_trace_write(struct kml_trace *t, const struct kml_trace_event *ev)
 	uint32_t busy[3] = { 0, 0, 0 };
 	uint8_t *p, *start;
 
-	if (t->t_failed)
+	if (trace_check_writer(t) != 0)
 		return -1;
-	if (!t->t_writing)
-		return trace_seterr(t, "not open for writing");
 	memset(&r, 0, sizeof(r));
 	if ((err = trace_check_event(ev, ebuf, sizeof(ebuf))) != NULL) {
 		snprintf(t->t_err, sizeof(t->t_err), "%s: event %llu: %s",
@@ -1367,10 +1401,8 @@ kml_trace_write_drop(struct kml_trace *t, uint32_t cpu, uint64_t count)
 {
 	uint8_t buf[1 + 10 + 10], *p = buf;
 
-	if (t->t_failed)
+	if (trace_check_writer(t) != 0)
 		return -1;
-	if (!t->t_writing)
-		return trace_seterr(t, "not open for writing");
 	if (cpu >= KML_TRACE_CPUMAX || count == 0) {
 		snprintf(t->t_err, sizeof(t->t_err), "%s: drop: %s", t->t_name,
 		    count == 0 ? "count 0" : "cpu out of range");
@@ -1390,10 +1422,8 @@ kml_trace_write_drop(struct kml_trace *t, uint32_t cpu, uint64_t count)
 int
 kml_trace_flush(struct kml_trace *t)
 {
-	if (t->t_failed)
+	if (trace_check_writer(t) != 0)
 		return -1;
-	if (!t->t_writing)
-		return trace_seterr(t, "not open for writing");
 	if (trace_end_block(t, TRACE_BLOCKTAG_FLUSH) != 0)
 		return -1;
 	if (fflush(t->t_fp) != 0)
@@ -1431,6 +1461,24 @@ trace_write_trailer(struct kml_trace *t)
 }
 
 int
+kml_trace_finish(struct kml_trace *t)
+{
+	if (t->t_failed)
+		return -1;
+	if (!t->t_writing)
+		return trace_seterr(t, "not open for writing");
+	if (t->t_finished)
+		return 0;
+	errno = 0;
+	if (trace_write_trailer(t) != 0)
+		return -1;
+	if (fflush(t->t_fp) != 0 || ferror(t->t_fp))
+		return trace_seterr(t, "%s", strerror(errno != 0 ? errno : EIO));
+	t->t_finished = true;
+	return 0;
+}
+
+int
 kml_trace_close(struct kml_trace *t, char *errbuf, size_t errlen)
 {
 	int rv = 0;
@@ -1441,12 +1489,8 @@ kml_trace_close(struct kml_trace *t, char *errbuf, size_t errlen)
 		trace_free(t);
 		return 0;
 	}
-	if (t->t_failed || trace_write_trailer(t) != 0 ||
-	    fflush(t->t_fp) != 0 || ferror(t->t_fp)) {
-		if (!t->t_failed)
-			trace_seterr(t, "%s", strerror(errno != 0 ? errno : EIO));
+	if (kml_trace_finish(t) != 0)
 		rv = -1;
-	}
 	if (t->t_ownfp) {
 		if (fclose(t->t_fp) != 0 && rv == 0) {
 			trace_seterr(t, "%s", strerror(errno));

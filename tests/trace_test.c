@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <kmemlab/trace.h>
@@ -704,6 +705,31 @@ test_write_errors(void)
 	fclose(fp);
 }
 
+/* test_device: a trace written to a device goes to the device. */
+static void
+test_device(void)
+{
+	struct kml_trace_header th;
+	struct kml_trace *t;
+	struct stat sb;
+	char err[256];
+	const char *path = trace_test_path("null");
+
+	/* A private copy of /dev/null (needs root, as in CI). */
+	if (mknod(path, S_IFCHR | 0666, makedev(1, 3)) != 0) {
+		tap_ok(1, "# SKIP mknod: %s", strerror(errno));
+		tap_ok(1, "# SKIP mknod");
+		return;
+	}
+	kml_trace_header_init(&th, KML_TSRC_GEN);
+	t = kml_trace_open_write(path, &th, err, sizeof(err));
+	tap_ok(t != NULL && kml_trace_close(t, err, sizeof(err)) == 0,
+	    "a trace written to a character device");
+	tap_ok(stat(path, &sb) == 0 && S_ISCHR(sb.st_mode),
+	    "the device is still a device (no temporary file renamed over it)");
+	unlink(path);
+}
+
 /* test_compact: a repetitive trace is small. */
 static void
 test_compact(void)
@@ -758,6 +784,7 @@ main(void)
 	test_damage(0x6b6d6c05);
 	test_not_traces();
 	test_write_errors();
+	test_device();
 	test_compact();
 	/* Clean up the directory. */
 	static const char *const names[] = { "hdr.kmt", "bad.kmt", "rt.kmt",

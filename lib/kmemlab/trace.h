@@ -259,9 +259,10 @@ struct kml_trace *kml_trace_open_read(const char *path, char *errbuf,
  * and write its header (th_version is ignored).  A file is written to a
  * temporary name in the same directory and renamed to path by a
  * successful kml_trace_close, so path holds a whole trace or is left as
- * it was.
+ * it was.  An existing path that is not a regular file (/dev/null, a
+ * FIFO) is written directly.
  * => returns the trace, or NULL with a message in errbuf (a bad header
- *    field is named: "header: slots 3 not in 1..65536").
+ *    field is named: "header: slots 3 not in 4..65536").
  */
 struct kml_trace *kml_trace_open_write(const char *path,
     const struct kml_trace_header *th, char *errbuf, size_t errlen);
@@ -277,13 +278,23 @@ struct kml_trace *kml_trace_fdopen_write(FILE *fp, const char *name,
     const struct kml_trace_header *th, char *errbuf, size_t errlen);
 
 /*
- * kml_trace_close: for a writer, write the trailer, flush, and (for a
- * path) rename the temporary file into place; for a reader, release it.
+ * kml_trace_close: for a writer, write the trailer and flush (unless
+ * kml_trace_finish did), and (for a path) rename the temporary file
+ * into place; for a reader, release it.
  * => returns 0, or -1 when writing failed (the message is in errbuf,
  *    the temporary file is removed and path is untouched).
  * => t is freed in every case.
  */
 int kml_trace_close(struct kml_trace *t, char *errbuf, size_t errlen);
+
+/*
+ * kml_trace_finish: for a writer, write the trailer and flush, without
+ * closing: kml_trace_offset then gives the size of the whole trace, and
+ * only kml_trace_close (which renames the file into place) or
+ * kml_trace_abort may follow.
+ * => returns 0, or -1 with the message in kml_trace_errmsg.
+ */
+int kml_trace_finish(struct kml_trace *t);
 
 /*
  * kml_trace_abort: for a writer, give up: remove the temporary file (a
