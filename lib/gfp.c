@@ -15,6 +15,12 @@
 
 #define GFP_NAME(m)	{ (m), #m }
 
+/*
+ * The order of Linux 6.x's show_gfp_flags (include/trace/events/mmflags.h):
+ * the composite masks first, then each single bit in bit order.  Checked
+ * against every gfp_flags text of the captures in traces/raw and the
+ * bundled traces (kernel 6.18).
+ */
 const struct gfp_flagname gfp_flagnames[] = {
 	GFP_NAME(GFP_TRANSHUGE),
 	GFP_NAME(GFP_TRANSHUGE_LIGHT),
@@ -28,28 +34,28 @@ const struct gfp_flagname gfp_flagnames[] = {
 	GFP_NAME(GFP_NOIO),
 	GFP_NAME(GFP_NOWAIT),
 	GFP_NAME(GFP_DMA),
-	GFP_NAME(__GFP_HIGHMEM),
 	GFP_NAME(GFP_DMA32),
+	GFP_NAME(__GFP_RECLAIM),
+	GFP_NAME(__GFP_HIGHMEM),
+	GFP_NAME(__GFP_MOVABLE),
+	GFP_NAME(__GFP_RECLAIMABLE),
 	GFP_NAME(__GFP_HIGH),
 	GFP_NAME(__GFP_IO),
 	GFP_NAME(__GFP_FS),
+	GFP_NAME(__GFP_ZERO),
+	GFP_NAME(__GFP_DIRECT_RECLAIM),
+	GFP_NAME(__GFP_KSWAPD_RECLAIM),
+	GFP_NAME(__GFP_WRITE),
 	GFP_NAME(__GFP_NOWARN),
 	GFP_NAME(__GFP_RETRY_MAYFAIL),
 	GFP_NAME(__GFP_NOFAIL),
 	GFP_NAME(__GFP_NORETRY),
-	GFP_NAME(__GFP_COMP),
-	GFP_NAME(__GFP_ZERO),
-	GFP_NAME(__GFP_NOMEMALLOC),
 	GFP_NAME(__GFP_MEMALLOC),
+	GFP_NAME(__GFP_COMP),
+	GFP_NAME(__GFP_NOMEMALLOC),
 	GFP_NAME(__GFP_HARDWALL),
 	GFP_NAME(__GFP_THISNODE),
-	GFP_NAME(__GFP_RECLAIMABLE),
-	GFP_NAME(__GFP_MOVABLE),
 	GFP_NAME(__GFP_ACCOUNT),
-	GFP_NAME(__GFP_WRITE),
-	GFP_NAME(__GFP_RECLAIM),
-	GFP_NAME(__GFP_DIRECT_RECLAIM),
-	GFP_NAME(__GFP_KSWAPD_RECLAIM),
 	GFP_NAME(__GFP_ZEROTAGS),
 	{ 0, NULL }
 };

@@ -77,7 +77,12 @@ typedef unsigned int gfp_t;
 #define GFP_ATOMIC		(__GFP_HIGH | __GFP_KSWAPD_RECLAIM)
 #define GFP_KERNEL		(__GFP_RECLAIM | __GFP_IO | __GFP_FS)
 #define GFP_KERNEL_ACCOUNT	(GFP_KERNEL | __GFP_ACCOUNT)
-#define GFP_NOWAIT		(__GFP_KSWAPD_RECLAIM)
+/*
+ * GFP_NOWAIT implies __GFP_NOWARN in the kernels the bundled traces come
+ * from (6.18: its mm_page_alloc lines print GFP_NOWAIT for 0x2800); older
+ * kernels defined it as __GFP_KSWAPD_RECLAIM alone.
+ */
+#define GFP_NOWAIT		(__GFP_KSWAPD_RECLAIM | __GFP_NOWARN)
 #define GFP_NOIO		(__GFP_RECLAIM)
 #define GFP_NOFS		(__GFP_RECLAIM | __GFP_IO)
 #define GFP_USER		(__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HARDWALL)
