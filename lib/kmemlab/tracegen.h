@@ -98,7 +98,7 @@ struct kml_gen_params {
 	uint64_t tg_live;	/* live objects per CPU (random: 1000; magazine: 15; vmemfrag: mean lifetime 2000) */
 	uint64_t tg_align;	/* vmemfrag: quantum and base alignment (default 4096) */
 	unsigned tg_align_share;	/* vmemfrag: percent of allocations with an alignment (default 10) */
-	uint64_t tg_peak;	/* pressure: peak live bytes (default 256 MiB) */
+	uint64_t tg_peak;	/* pressure: peak live bytes (default 64 MiB) */
 	uint64_t tg_think_ns;	/* mean time between a CPU's events, ns (default 1000) */
 	unsigned tg_op;		/* random: KML_OP_KMALLOC, _MALLOC, _CACHE_ALLOC, _VMEM_ALLOC or _POOL_GET */
 	char tg_cache[64];	/* cache, pool or arena name (default "gen-N" per workload) */
