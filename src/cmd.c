@@ -14,6 +14,9 @@
 /* Listing order: the workbench commands, then the ones about kmemlab itself. */
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_vmem_entry,
+	&cmd_gen_entry,
+	&cmd_import_entry,
+	&cmd_trace_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
 	NULL

@@ -28,6 +28,9 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_vmem_entry;
+extern const struct cmd_entry cmd_gen_entry;
+extern const struct cmd_entry cmd_import_entry;
+extern const struct cmd_entry cmd_trace_entry;
 
 /* cmd_table: every command, in listing order, NULL-terminated. */
 extern const struct cmd_entry *const cmd_table[];

@@ -1,0 +1,459 @@
+#!/bin/sh
+# tests/cli/import.sh: "kmemlab import".  Checks the help text and every
+# usage error (exit 2, exact message); the import of each capture in
+# traces/raw, ftrace and perf, detected and with -f, with the exact report
+# lines, whose counts are computed here with grep and wc from the text
+# (events per operation too, through "trace info"); the default output
+# name; malformed lines made by editing a copy of a real line (exit 1,
+# "FILE:LINE: ...", nothing written, an existing output unchanged) and -k;
+# lost markers, header options, empty and comment-only input, a last line
+# without newline, CRLF line ends, an overlong line; standard input and
+# output ("-", pipes into "trace info -"); and that a binary trace is
+# never written to a terminal (script(1) gives the command one).
+
+. "$(dirname "$0")/lib.sh"
+
+RAW=$top_srcdir/traces/raw
+FTRACE_EVENTS='kmalloc|kfree|kmem_cache_alloc|kmem_cache_free|mm_page_alloc|mm_page_free'
+
+# have_tty: script(1) of util-linux is there to give a command a terminal.
+have_tty() {
+	script --version 2>/dev/null | grep -q util-linux
+}
+
+# run_tty CMD [ARGS...]: run CMD with a terminal as standard input and
+# output (script(1)); its output, both streams, without '\r', is in
+# $RUN_ERR, and $RUN_OUT is empty.
+run_tty() {
+	_cmd=
+	for _a; do
+		_cmd="$_cmd '$_a'"
+	done
+	RUN_CMD="script -qec \"$_cmd\" /dev/null"
+	script -qec "$_cmd" /dev/null </dev/null >"$T/tty.out" 2>&1
+	RUN_STATUS=$?
+	tr -d '\r' <"$T/tty.out" >"$RUN_ERR"
+	: >"$RUN_OUT"
+}
+
+# usage_error DESC MESSAGE ARGS...: "kmemlab ARGS" fails with exit 2,
+# exactly MESSAGE on stderr and nothing on stdout.
+usage_error() {
+	_desc=$1
+	_msg=$2
+	shift 2
+	run "$KMEMLAB" "$@"
+	is_status 2 "$_desc: exit 2"
+	ok "$_desc: stderr is exactly the message" \
+	    test "$(cat "$RUN_ERR")" = "$_msg"
+	out_empty "$_desc: nothing on stdout"
+}
+
+# err_is TEXT DESC: stderr of the last run is exactly TEXT.
+err_is() {
+	ok "$2" test "$(cat "$RUN_ERR")" = "$1"
+}
+
+# bpe BYTES EVENTS: bytes per event with two decimals, 0.00 for none.
+bpe() {
+	awk -v b="$1" -v e="$2" 'BEGIN { printf "%.2f\n", e ? b / e : 0 }'
+}
+
+# skipped_text COMMENT OTHER MALFORMED LOST: the end of the report's
+# first line: "N skipped (...)" with the reasons counted more than 0.
+skipped_text() {
+	_n=$(($1 + $2 + $3 + $4))
+	_why=
+	[ "$1" -gt 0 ] && _why="$_why, $1 comment"
+	[ "$2" -gt 0 ] && _why="$_why, $2 other event"
+	[ "$3" -gt 0 ] && _why="$_why, $3 malformed"
+	[ "$4" -gt 0 ] && _why="$_why, $4 lost marker"
+	if [ "$_n" -eq 0 ]; then
+		echo "0 skipped"
+	else
+		echo "$_n skipped (${_why#, })"
+	fi
+}
+
+# op_events OP: the events column of OP's row in the operations section
+# of the last run's stdout ("trace info"), 0 when it has none.
+op_events() {
+	awk -v op="$1" '
+		/^operations:/ { in_ops = 1; next }
+		/^$/ { in_ops = 0 }
+		in_ops && $1 == op { n = $2 }
+		END { print n + 0 }
+	' "$RUN_OUT"
+}
+
+# ---- help
+
+run "$KMEMLAB" import --help
+is_status 0 "import --help: exit 0"
+ok "import --help: first line is the usage" \
+    test "$(head -n 1 "$RUN_OUT")" = "usage: kmemlab import [-f ftrace|perf] [-o OUT] [-k] [--ncpu N] [--host NAME] [--kernel RELEASE] [-q] [FILE|-]"
+out_line "import: convert ftrace or perf script kmem text into a trace" \
+    "import --help: summary line"
+for opt in "-f, --format=FORMAT" "-o, --output=OUT" "-k, --keep-going" \
+    "    --ncpu=N" "    --host=NAME" "    --kernel=RELEASE" "-q, --quiet" \
+    "-h, --help"; do
+	out_has "  $opt" "import --help lists $opt"
+done
+for default in "(default: detected from the first event line)" \
+    "(default: FILE's base name" "instead of stopping at the" \
+    "(default: from the text, \"#P:N\"" "(default: from perf's header" \
+    "(default: report)"; do
+	out_has "$default" "import --help gives the default $default"
+done
+out_has "--ncpu, --host and --kernel win over what the text says." \
+    "import --help: the options win over the text"
+cp "$RUN_OUT" "$T/help.out"
+for form in "help import" "import -h" "im --help"; do
+	run "$KMEMLAB" $form
+	is_status 0 "$form: exit 0"
+	ok "$form prints the same as import --help" \
+	    cmp -s "$RUN_OUT" "$T/help.out"
+done
+
+# ---- usage errors
+
+P="kmemlab import:"
+F=$RAW/ftrace-git.txt
+usage_error "-f json" "$P bad format 'json': not ftrace or perf" \
+    import -f json "$F"
+usage_error "--format=" "$P bad format '': not ftrace or perf" \
+    import --format= "$F"
+usage_error "--ncpu=0" "$P bad ncpu '0': not in 1..4096" import --ncpu=0 "$F"
+usage_error "--ncpu=4097" "$P bad ncpu '4097': not in 1..4096" \
+    import --ncpu=4097 "$F"
+usage_error "--ncpu=two" "$P bad ncpu 'two': not a number" \
+    import --ncpu=two "$F"
+long=$(awk 'BEGIN { for (i = 0; i < 1024; i++) printf "h" }')
+usage_error "--host of 1024 bytes" \
+    "$P bad host '$long': longer than 1023 bytes" import --host="$long" "$F"
+usage_error "--kernel of 1024 bytes" \
+    "$P bad kernel '$long': longer than 1023 bytes" \
+    import --kernel "$long" "$F"
+usage_error "--frob" "$P unknown option '--frob' (try 'kmemlab help import')" \
+    import --frob "$F"
+usage_error "-x" "$P unknown option '-x' (try 'kmemlab help import')" \
+    import -x "$F"
+usage_error "-o without value" "$P option '-o' needs a value" import -o
+usage_error "--format without value" "$P option '--format' needs a value" \
+    import --format
+usage_error "--quiet=1" "$P option '--quiet' takes no value" \
+    import --quiet=1 "$F"
+usage_error "--keep-going=yes" "$P option '--keep-going' takes no value" \
+    import --keep-going=yes "$F"
+usage_error "two files" "$P unexpected argument '$F'" import "$F" "$F"
+
+# ---- the captures, as they are
+#
+# Expected counts: lines from wc -l; converted lines are the six kmem
+# events (" EVENT: " for ftrace, " kmem:EVENT: " for perf), counted with
+# grep; comments are the '#' lines (ftrace's 12-line header) and blank
+# lines; other events are the other "name: " event lines
+# (tracing_mark_write).
+
+mkdir "$T/out"
+for f in "$RAW"/*.txt; do
+	name=$(basename "$f" .txt)
+	lines=$(wc -l <"$f")
+	comment=$(grep -c -e '^#' -e '^$' "$f")
+	case $name in
+	ftrace-*)
+		fmt=ftrace
+		conv=$(grep -cE ": ($FTRACE_EVENTS): " "$f")
+		;;
+	perf-*)
+		fmt=perf
+		conv=$(grep -cE " kmem:($FTRACE_EVENTS): " "$f")
+		;;
+	esac
+	other=$((lines - conv - comment))
+	ok "$name: the text has other events only as tracing_mark_write" \
+	    test "$other" -eq "$(grep -c ' tracing_mark_write: ' "$f")"
+
+	rm -f "$T/out/$name.kmt"
+	(cd "$T/out" && run "$KMEMLAB" import "$f" &&
+	    echo "$RUN_STATUS" >"$T/status")
+	RUN_STATUS=$(cat "$T/status")
+	is_status 0 "$name: exit 0"
+	out_empty "$name: nothing on stdout"
+	ok "$name: written as $name.kmt in the current directory" \
+	    test -s "$T/out/$name.kmt"
+	bytes=$(wc -c <"$T/out/$name.kmt")
+	err_is "$P $f: $lines lines read, $conv converted, $(skipped_text \
+	    "$comment" "$other" 0 0)
+$P wrote $name.kmt: $conv events, $bytes bytes, $(bpe "$bytes" "$conv") bytes/event" \
+	    "$name: the report, exactly"
+
+	run "$KMEMLAB" trace info "$T/out/$name.kmt"
+	is_status 0 "$name: trace info: exit 0"
+	out_line "source:     import ($fmt $f)" "$name: detected as $fmt"
+	out_line "events:     $conv (0 dropped)" "$name: $conv events"
+	out_line "clock:      1 us" "$name: 6 decimals, clock 1 us"
+	for e in kmalloc kfree kmem_cache_alloc kmem_cache_free \
+	    mm_page_alloc mm_page_free; do
+		op=${e#mm_}
+		if [ $fmt = ftrace ]; then
+			n=$(grep -c ": $e: " "$f")
+		else
+			n=$(grep -c " kmem:$e: " "$f")
+		fi
+		ok "$name: $n $e lines, $n $op events" \
+		    test "$(op_events "$op")" -eq "$n"
+	done
+	if [ $fmt = ftrace ]; then
+		out_line "pointers:   hashed" "$name: ftrace pointers are hashed"
+		out_line "cpus:       2" "$name: #P:2 gives 2 CPUs"
+	else
+		out_line "pointers:   addresses" "$name: perf pointers are addresses"
+		out_line "cpus:       unknown (events on 2 CPUs)" \
+		    "$name: perf script without header: CPUs unknown"
+	fi
+
+	run "$KMEMLAB" import -q -f $fmt -o "$T/out/$name.f.kmt" "$f"
+	is_status 0 "$name: -f $fmt: exit 0"
+	err_empty "$name: -q: nothing on stderr"
+	ok "$name: -f $fmt gives the same file as detection" \
+	    cmp -s "$T/out/$name.f.kmt" "$T/out/$name.kmt"
+done
+
+# The wrong format: an error at the first event line, nothing written.
+run "$KMEMLAB" import -f perf -o "$T/wrong.kmt" "$RAW/ftrace-git.txt"
+is_status 1 "ftrace text with -f perf: exit 1"
+err_is "$P $RAW/ftrace-git.txt:13: an ftrace line in a perf script trace" \
+    "ftrace text with -f perf: the first event line (after 12 comments)"
+ok "ftrace text with -f perf: nothing written" test ! -e "$T/wrong.kmt"
+run "$KMEMLAB" import -f ftrace -o "$T/wrong.kmt" "$RAW/perf-git.txt"
+is_status 1 "perf text with -f ftrace: exit 1"
+err_is "$P $RAW/perf-git.txt:1: a perf script line in an ftrace trace" \
+    "perf text with -f ftrace: line 1"
+ok "perf text with -f ftrace: nothing written" test ! -e "$T/wrong.kmt"
+
+# ---- the default output name: the base name, last extension replaced
+
+mkdir "$T/in" "$T/names"
+head -n 20 "$RAW/ftrace-git.txt" >"$T/head.txt"
+for pair in "a.b.txt a.b.kmt" "noext noext.kmt" ".hidden .hidden.kmt" \
+    "t.kmt t.kmt"; do
+	set -- $pair
+	cp "$T/head.txt" "$T/in/$1"
+	(cd "$T/names" && "$KMEMLAB" import -q "$T/in/$1")
+	ok "input $1: output $2 in the current directory" \
+	    test -s "$T/names/$2"
+done
+ok "no output beside the input" test "$(ls -a "$T/in" | grep -c kmt)" -eq 1
+cp "$T/in/t.kmt" "$T/t.copy"
+(cd "$T/in" && run "$KMEMLAB" import t.kmt && echo "$RUN_STATUS" >"$T/status")
+RUN_STATUS=$(cat "$T/status")
+is_status 2 "an input whose default output is itself: exit 2"
+err_is "$P output 't.kmt' is the input file (use -o OUT)" \
+    "an input whose default output is itself: message"
+ok "an input whose default output is itself: left as it was" \
+    cmp -s "$T/in/t.kmt" "$T/t.copy"
+run "$KMEMLAB" import -o "$T/in/../in/a.b.txt" "$T/in/a.b.txt"
+is_status 2 "-o naming the input by another path: exit 2"
+err_is "$P output '$T/in/../in/a.b.txt' is the input file (use -o OUT)" \
+    "-o naming the input by another path: message"
+
+# ---- malformed lines: FILE:LINE, exit 1, nothing written
+#
+# Line 18 of ftrace-git.txt is a kmalloc with bytes_req=16 and
+# call_site=tracing_mark_open+0xe4/0x230; line 5 of perf-git.txt a
+# kmem_cache_alloc with ptr=0xffff88813d1becc0.
+
+ok "line 18 of ftrace-git.txt is the kmalloc expected" \
+    test "$(sed -n '18p' "$RAW/ftrace-git.txt" | grep -c ' kmalloc: .* bytes_req=16 ')" -eq 1
+ok "line 5 of perf-git.txt is the kmem_cache_alloc expected" \
+    test "$(sed -n '5p' "$RAW/perf-git.txt" | grep -c 'kmem_cache_alloc: .* ptr=0xffff88813d1becc0 ')" -eq 1
+
+# malformed NAME SOURCE SED MESSAGE: the copy $T/NAME.txt of SOURCE
+# edited by SED fails with "kmemlab import: $T/NAME.txt:MESSAGE".
+malformed() {
+	sed "$3" "$2" >"$T/$1.txt"
+	ok "$1: the edit changed the text" \
+	    eval '! cmp -s "$T/$1.txt" "$2"'
+	run "$KMEMLAB" import -o "$T/$1.kmt" "$T/$1.txt"
+	is_status 1 "$1: exit 1"
+	err_is "$P $T/$1.txt:$4" "$1: stderr is exactly the message"
+	out_empty "$1: nothing on stdout"
+	ok "$1: -o file not made" test ! -e "$T/$1.kmt"
+	ok "$1: no temporary file left" test -z "$(ls "$T" | grep '\.tmp\.')"
+	echo "old contents" >"$T/$1.kmt"
+	cp "$T/$1.kmt" "$T/$1.copy"
+	run "$KMEMLAB" import -o "$T/$1.kmt" "$T/$1.txt"
+	is_status 1 "$1, existing output: exit 1"
+	ok "$1: an existing output is unchanged" \
+	    cmp -s "$T/$1.kmt" "$T/$1.copy"
+	rm -f "$T/$1.kmt"
+	(cd "$T/out" && "$KMEMLAB" import "$T/$1.txt" 2>/dev/null)
+	ok "$1: the default output is not made" test ! -e "$T/out/$1.kmt"
+}
+
+malformed bytes_req "$RAW/ftrace-git.txt" '18s/bytes_req=16/bytes_req=x/' \
+    "18: kmalloc: bad bytes_req= value 'x'"
+malformed call_site "$RAW/ftrace-git.txt" '18s/call_site=[^ ]* //' \
+    "18: kmalloc: missing call_site="
+malformed gfp "$RAW/ftrace-git.txt" '18s/gfp_flags=GFP_KERNEL/gfp_flags=GFP_BOGUS/' \
+    "18: kmalloc: unknown gfp_flags= name 'GFP_BOGUS'"
+malformed cpu "$RAW/ftrace-git.txt" '18s/\[001\]/[zz1]/' \
+    "18: not an ftrace line"
+malformed decimals "$RAW/ftrace-git.txt" '18s/5342\.702745/5342.7027450/' \
+    "18: timestamp 5342.7027450 has 7 decimals, the trace uses 6"
+malformed perf_ptr "$RAW/perf-git.txt" '5s/ptr=0xffff88813d1becc0/ptr=0xzz/' \
+    "5: kmem_cache_alloc: bad ptr= value '0xzz'"
+
+# -k: the malformed line is skipped and counted.
+lines=$(wc -l <"$T/bytes_req.txt")
+run "$KMEMLAB" import -k -o "$T/k.kmt" "$T/bytes_req.txt"
+is_status 0 "-k: exit 0"
+bytes=$(wc -c <"$T/k.kmt")
+err_is "$P $T/bytes_req.txt: $lines lines read, 5414 converted, 14 skipped (12 comment, 1 other event, 1 malformed)
+$P wrote $T/k.kmt: 5414 events, $bytes bytes, $(bpe "$bytes" 5414) bytes/event" \
+    "-k: the report counts 1 malformed, 5415 - 1 converted"
+run "$KMEMLAB" trace info "$T/k.kmt"
+ok "-k: 449 kmalloc events of 450" test "$(op_events kmalloc)" -eq 449
+
+run "$KMEMLAB" import -o "$T/x.kmt" "$T/nofile.txt"
+is_status 1 "a missing input: exit 1"
+err_is "$P $T/nofile.txt: No such file or directory" "a missing input: message"
+ok "a missing input: nothing written" test ! -e "$T/x.kmt"
+
+run "$KMEMLAB" import -o "$T/x.kmt" "$T"
+is_status 1 "a directory as input: exit 1"
+err_is "$P $T: Is a directory" "a directory as input: message"
+ok "a directory as input: nothing written" test ! -e "$T/x.kmt"
+
+run "$KMEMLAB" import -o "$T/nodir/x.kmt" "$RAW/perf-git.txt"
+is_status 1 "output in a missing directory: exit 1"
+err_is "$P $T/nodir/x.kmt: No such file or directory" \
+    "output in a missing directory: message"
+
+# A line of 3000000 bytes without newline.
+awk 'BEGIN { for (i = 0; i < 3000; i++) printf "%01000d", 0 }' >"$T/long.txt"
+run_in "$T/long.txt" "$KMEMLAB" import -o "$T/x.kmt"
+is_status 1 "an overlong line: exit 1"
+err_is "$P <stdin>:1: line longer than 1048576 bytes" "an overlong line: message"
+ok "an overlong line: nothing written" test ! -e "$T/x.kmt"
+
+# ---- lost markers become drops, where they are
+
+printf 'CPU:1 [LOST 42 EVENTS]\n' >"$T/lost.line"
+sed "15r $T/lost.line" "$RAW/ftrace-git.txt" >"$T/lost.txt"
+run "$KMEMLAB" import -o "$T/lost.kmt" "$T/lost.txt"
+is_status 0 "a lost marker: exit 0"
+err_has "$P $T/lost.txt: 5429 lines read, 5415 converted, 14 skipped (12 comment, 1 other event, 1 lost marker)" \
+    "a lost marker: counted"
+run "$KMEMLAB" trace info "$T/lost.kmt"
+out_line "events:     5415 (42 dropped)" "a lost marker: 42 dropped"
+out_line "    1    4943    91.3%       42" "a lost marker: on CPU 1"
+run "$KMEMLAB" trace dump "$T/lost.kmt"
+ok "a lost marker: the drop after the third event (dump line 12 + 3 + 1)" \
+    test "$(sed -n '16p' "$RUN_OUT")" = "drop cpu=1 count=42"
+
+cat "$T/lost.line" "$RAW/ftrace-git.txt" >"$T/lost0.txt"
+run "$KMEMLAB" import -q -o "$T/lost0.kmt" "$T/lost0.txt"
+is_status 0 "a lost marker before any event: exit 0"
+run "$KMEMLAB" trace dump "$T/lost0.kmt"
+ok "a lost marker before any event: the drop before the first event" \
+    test "$(sed -n '13p' "$RUN_OUT")" = "drop cpu=1 count=42"
+
+# ---- header options win over the text
+
+run "$KMEMLAB" import -q --ncpu=8 --host=bench --kernel=6.99-test \
+    -o "$T/opts.kmt" "$RAW/ftrace-git.txt"
+is_status 0 "--ncpu, --host, --kernel: exit 0"
+run "$KMEMLAB" trace info "$T/opts.kmt"
+out_line "cpus:       8" "--ncpu 8 wins over #P:2"
+out_line "host:       bench" "--host"
+out_line "kernel:     6.99-test" "--kernel"
+out_line "    7       0     0.0%        0" "--ncpu 8: CPUs up to 7 listed"
+
+# ---- odd inputs
+
+run "$KMEMLAB" import -o "$T/empty.kmt" /dev/null
+is_status 0 "empty input: exit 0"
+bytes=$(wc -c <"$T/empty.kmt")
+err_is "$P /dev/null: 0 lines read, 0 converted, 0 skipped
+$P wrote $T/empty.kmt: 0 events, $bytes bytes, 0.00 bytes/event" \
+    "empty input: the report"
+run "$KMEMLAB" trace info "$T/empty.kmt"
+is_status 0 "empty input: a valid trace"
+out_line "source:     import (auto /dev/null)" "empty input: format auto"
+out_line "events:     0 (0 dropped)" "empty input: no events"
+
+printf '# only\n\n#P:4\n' >"$T/comments.txt"
+run "$KMEMLAB" import -o "$T/comments.kmt" "$T/comments.txt"
+is_status 0 "comments only: exit 0"
+err_has "$P $T/comments.txt: 3 lines read, 0 converted, 3 skipped (3 comment)" \
+    "comments only: 3 comments"
+
+# The same text from standard input, with and without the last newline
+# and with CRLF line ends, gives the same trace.
+"$KMEMLAB" import -q -o "$T/stdin.kmt" - <"$RAW/ftrace-git.txt"
+printf '%s' "$(cat "$RAW/ftrace-git.txt")" >"$T/nonl.txt"
+ok "the copy lacks only the last newline" test \
+    "$(($(wc -c <"$T/nonl.txt") + 1))" -eq "$(wc -c <"$RAW/ftrace-git.txt")"
+run_in "$T/nonl.txt" "$KMEMLAB" import -o "$T/nonl.kmt"
+is_status 0 "no last newline: exit 0"
+err_has "$P <stdin>: 5428 lines read, 5415 converted," \
+    "no last newline: the last line is read"
+ok "no last newline: the same trace" cmp -s "$T/nonl.kmt" "$T/stdin.kmt"
+cr=$(printf '\r')
+sed "s/\$/$cr/" "$RAW/ftrace-git.txt" >"$T/crlf.txt"
+"$KMEMLAB" import -q -o "$T/crlf.kmt" <"$T/crlf.txt"
+ok "CRLF line ends: the same trace" cmp -s "$T/crlf.kmt" "$T/stdin.kmt"
+
+# ---- standard input and output
+
+run_in "$RAW/perf-git.txt" "$KMEMLAB" import
+is_status 0 "stdin to stdout: exit 0"
+cp "$RUN_OUT" "$T/pipe.kmt"
+bytes=$(wc -c <"$T/pipe.kmt")
+err_is "$P <stdin>: 5751 lines read, 5751 converted, 0 skipped
+$P wrote <stdout>: 5751 events, $bytes bytes, $(bpe "$bytes" 5751) bytes/event" \
+    "stdin to stdout: the report names <stdin> and <stdout>"
+
+run_in "$RAW/perf-git.txt" "$KMEMLAB" import -q -o "$T/dash.kmt" -
+ok "'-' and -o FILE: the same trace as to stdout" \
+    cmp -s "$T/dash.kmt" "$T/pipe.kmt"
+
+run "$KMEMLAB" import -q -o - "$RAW/perf-git.txt"
+cp "$RUN_OUT" "$T/named.kmt"
+run "$KMEMLAB" trace info "$T/named.kmt"
+out_line "source:     import (perf $RAW/perf-git.txt)" \
+    "FILE -o -: the detail names FILE"
+
+"$KMEMLAB" import -q -o - <"$RAW/ftrace-irq.txt" |
+    "$KMEMLAB" trace info - >"$T/info.out" 2>"$T/info.err"
+ok "import -o - | trace info -: nothing on stderr" test ! -s "$T/info.err"
+ok "import -o - | trace info -: the trace is <stdin>" \
+    grep -qx "trace:      <stdin>" "$T/info.out"
+ok "import -o - | trace info -: the detail is 'ftrace -'" \
+    grep -qx "source:     import (ftrace -)" "$T/info.out"
+ok "import -o - | trace info -: 7205 events" \
+    grep -qx "events:     7205 (0 dropped)" "$T/info.out"
+
+# ---- never a binary trace to a terminal
+
+if have_tty; then
+	run_tty "$KMEMLAB" import
+	is_status 2 "stdin to a terminal: exit 2"
+	err_is "$P refusing to write a binary trace to a terminal (use -o FILE)" \
+	    "stdin to a terminal: only the message"
+	run_tty "$KMEMLAB" import -o - "$RAW/perf-git.txt"
+	is_status 2 "-o - to a terminal: exit 2"
+	err_is "$P refusing to write a binary trace to a terminal (use -o FILE)" \
+	    "-o - to a terminal: only the message"
+	run_tty "$KMEMLAB" import -q -o "$T/tty.kmt" "$RAW/perf-git.txt"
+	is_status 0 "-o FILE with a terminal: exit 0"
+	ok "-o FILE with a terminal: the trace" cmp -s "$T/tty.kmt" "$T/named.kmt"
+else
+	for i in 1 2 3 4 5; do
+		tap_result 0 "terminal check $i # SKIP no script(1) of util-linux"
+	done
+fi
+
+done_testing
