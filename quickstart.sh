@@ -6,7 +6,8 @@ set -e
 cd "$(dirname "$0")"
 
 PKGS="build-essential autoconf automake libtool pkg-config libsqlite3-dev
-libncurses-dev libbpf-dev bpftool clang libelf-dev zlib1g-dev mandoc tmux"
+libncurses-dev libbpf-dev bpftool clang libclang-rt-14-dev libelf-dev zlib1g-dev
+mandoc tmux"
 
 missing=
 for p in $PKGS; do
@@ -34,6 +35,7 @@ fi
 make -j"$(nproc)"
 
 echo
-echo "quickstart: kmemlab vmem: 5000 random operations, best fit, importing from a source arena"
+echo "quickstart: kmemlab trace info on traces/compile.kmt, a real kernel allocation"
+echo "quickstart: trace of a compile on this project's development machine"
 echo
-./src/kmemlab vmem --strategy best --ops 5000 --seed 1 --import 256K --dump summary
+./src/kmemlab trace info traces/compile.kmt
