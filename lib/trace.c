@@ -901,41 +901,39 @@ truncated:
 struct kml_trace *
 kml_trace_fdopen_read(FILE *fp, const char *name, char *errbuf, size_t errlen)
 {
-	struct kml_trace_header th;
-	struct kml_trace *t;
+	struct kml_trace *probe, *t;
 
-	/* Read with the default sizes; reallocate for the file's own. */
-	kml_trace_header_init(&th, KML_TSRC_UNKNOWN);
-	th.th_slots = 4;
-	th.th_blocksize = KML_TRACE_BLOCKMIN;
-	t = trace_alloc(name, &th, false);
+	/*
+	 * Read the header with a bare trace (no tables), then make the
+	 * trace the header asks for.
+	 */
+	probe = calloc(1, sizeof(*probe));
+	if (probe == NULL || (probe->t_name = strdup(name)) == NULL) {
+		if (errbuf != NULL && errlen > 0)
+			snprintf(errbuf, errlen, "%s: %s", name,
+			    strerror(ENOMEM));
+		free(probe);
+		return NULL;
+	}
+	probe->t_fp = fp;
+	if (trace_read_header(probe) != 0) {
+		trace_copyerr(probe, errbuf, errlen);
+		trace_free(probe);
+		return NULL;
+	}
+	t = trace_alloc(name, &probe->t_hdr, false);
 	if (t == NULL) {
 		if (errbuf != NULL && errlen > 0)
 			snprintf(errbuf, errlen, "%s: %s", name,
 			    strerror(ENOMEM));
+		trace_free(probe);
 		return NULL;
 	}
 	t->t_fp = fp;
-	if (trace_read_header(t) != 0) {
-		trace_copyerr(t, errbuf, errlen);
-		trace_free(t);
-		return NULL;
-	}
-	/* Now size the tables for the file's header. */
-	struct kml_trace *t2 = trace_alloc(name, &t->t_hdr, false);
-
-	if (t2 == NULL) {
-		if (errbuf != NULL && errlen > 0)
-			snprintf(errbuf, errlen, "%s: %s", name,
-			    strerror(ENOMEM));
-		trace_free(t);
-		return NULL;
-	}
-	t2->t_fp = fp;
-	t2->t_offset = t->t_offset;
-	t2->t_lastwhole = t->t_lastwhole;
-	trace_free(t);
-	return t2;
+	t->t_offset = probe->t_offset;
+	t->t_lastwhole = probe->t_lastwhole;
+	trace_free(probe);
+	return t;
 }
 
 struct kml_trace *
