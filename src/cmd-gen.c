@@ -6,20 +6,16 @@
  * (kml_gen_params_init), lets kml_gen_check judge the combination, and
  * runs kml_gen_run into a trace writer.  The same options give the same
  * file byte for byte.  As in "kmemlab import", a file is written whole
- * or not at all by the trace library, standard output goes through a
- * stream that counts bytes for the report, and a binary trace is never
- * written to a terminal.
+ * or not at all by the trace library, the report's size is the writer's
+ * offset once the trailer is written (util_trace_close, which works for a
+ * pipe as for a file), and a binary trace is never written to a terminal.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <inttypes.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <kmemlab/trace.h>
 #include <kmemlab/tracegen.h>
@@ -220,17 +216,6 @@ cmd_gen_collect(int argc, char **argv, struct cmd_gen_args *a)
 }
 
 /*
- * cmd_gen_bad: report "bad WHAT 'ARG': WHY" as a usage error.
- * => returns KML_EXIT_USAGE.
- */
-static int
-cmd_gen_bad(const char *what, const char *arg, const char *why)
-{
-	util_error("bad %s '%s': %s", what, arg, why);
-	return KML_EXIT_USAGE;
-}
-
-/*
  * cmd_gen_param: parse parameter i (index in cmd_gen_params), given as
  * arg, into p.
  * => returns 0, or KML_EXIT_USAGE after reporting.
@@ -248,7 +233,7 @@ cmd_gen_param(struct kml_gen_params *p, size_t i, const char *arg)
 	case CMD_GEN_OPT_LIVE:
 	case CMD_GEN_OPT_THINK:
 		if (util_parse_uint(arg, UINT64_MAX, &v, &cause) != 0)
-			return cmd_gen_bad(name, arg, cause);
+			return util_bad(name, arg, cause);
 		if (cmd_gen_params[i].val == 'S')
 			p->tg_seed = v;
 		else if (cmd_gen_params[i].val == 'n')
@@ -260,14 +245,14 @@ cmd_gen_param(struct kml_gen_params *p, size_t i, const char *arg)
 		return 0;
 	case 'c':
 		if (util_parse_uint(arg, UINT64_MAX, &v, &cause) != 0)
-			return cmd_gen_bad(name, arg, cause);
+			return util_bad(name, arg, cause);
 		if (v < 1 || v > KML_TRACE_CPUMAX)
-			return cmd_gen_bad(name, arg, "not in 1..4096");
+			return util_bad(name, arg, "not in 1..4096");
 		p->tg_ncpu = (unsigned)v;
 		return 0;
 	case CMD_GEN_OPT_DIST:
 		if ((d = kml_gen_dist_lookup(arg)) < 0)
-			return cmd_gen_bad(name, arg,
+			return util_bad(name, arg,
 			    "not uniform, pow2, exp or kmalloc");
 		p->tg_dist = (unsigned)d;
 		return 0;
@@ -276,7 +261,7 @@ cmd_gen_param(struct kml_gen_params *p, size_t i, const char *arg)
 	case CMD_GEN_OPT_ALIGN:
 	case CMD_GEN_OPT_PEAK:
 		if (util_parse_size(arg, &v, &cause) != 0)
-			return cmd_gen_bad(name, arg, cause);
+			return util_bad(name, arg, cause);
 		if (cmd_gen_params[i].val == CMD_GEN_OPT_MIN)
 			p->tg_min = v;
 		else if (cmd_gen_params[i].val == CMD_GEN_OPT_MAX)
@@ -288,7 +273,7 @@ cmd_gen_param(struct kml_gen_params *p, size_t i, const char *arg)
 		return 0;
 	case CMD_GEN_OPT_ALIGN_SHARE:
 		if (util_parse_uint(arg, 100, &v, &cause) != 0)
-			return cmd_gen_bad(name, arg,
+			return util_bad(name, arg,
 			    "not a percentage from 0 to 100");
 		p->tg_align_share = (unsigned)v;
 		return 0;
@@ -304,13 +289,13 @@ cmd_gen_param(struct kml_gen_params *p, size_t i, const char *arg)
 				return 0;
 			}
 		}
-		return cmd_gen_bad(name, arg,
+		return util_bad(name, arg,
 		    "not kmalloc, malloc, cache, vmem or pool");
 	default:
 		if (arg[0] == '\0')
-			return cmd_gen_bad(name, arg, "empty");
+			return util_bad(name, arg, "empty");
 		if (strlen(arg) >= sizeof(p->tg_cache))
-			return cmd_gen_bad(name, arg, "longer than 63 bytes");
+			return util_bad(name, arg, "longer than 63 bytes");
 		snprintf(p->tg_cache, sizeof(p->tg_cache), "%s", arg);
 		return 0;
 	}
@@ -359,33 +344,6 @@ cmd_gen_list(void)
 
 /* ---- the output */
 
-/* Bytes written to standard output through the counting stream. */
-static uint64_t cmd_gen_stdout_bytes;
-
-/*
- * cmd_gen_stdout_write: the write function of the counting stream on
- * standard output: write(2) it all, add to the count.
- * => returns size, or -1 with errno on a write error.
- */
-static ssize_t
-cmd_gen_stdout_write(void *cookie, const char *buf, size_t size)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	(void)cookie;
-	while (done < size) {
-		if ((n = write(STDOUT_FILENO, buf + done, size - done)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	cmd_gen_stdout_bytes += size;
-	return (ssize_t)size;
-}
-
 /*
  * cmd_gen_write: write p's trace to path ("-": standard output) and
  * report it unless quiet.
@@ -394,56 +352,23 @@ cmd_gen_stdout_write(void *cookie, const char *buf, size_t size)
 static int
 cmd_gen_write(const struct kml_gen_params *p, const char *path, bool quiet)
 {
-	cookie_io_functions_t io = { .write = cmd_gen_stdout_write };
-	const char *name = strcmp(path, "-") == 0 ? "<stdout>" : path;
 	struct kml_trace_header th;
 	struct kml_trace *w;
-	FILE *fp = NULL;
 	uint64_t events, bytes;
-	struct stat st;
-	char err[1024];
 
 	kml_gen_header(p, &th);
-	if (strcmp(path, "-") == 0) {
-		if ((fp = fopencookie(NULL, "w", io)) == NULL)
-			util_fatal("cannot make a stream: %s", strerror(errno));
-		w = kml_trace_fdopen_write(fp, name, &th, err, sizeof(err));
-	} else
-		w = kml_trace_open_write(path, &th, err, sizeof(err));
-	if (w == NULL) {
-		util_error("%s", err);
-		goto fail;
-	}
+	if ((w = util_trace_create(path, &th)) == NULL)
+		return KML_EXIT_RUNTIME;
 	if (kml_gen_run(p, w) != 0) {
 		util_error("%s", kml_trace_errmsg(w));
-		kml_trace_abort(w);
-		goto fail;
-	}
-	events = kml_trace_trailer(w)->tt_events;
-	if (kml_trace_close(w, err, sizeof(err)) != 0) {
-		util_error("%s", err);
-		goto fail;
-	}
-	if (fp != NULL) {
-		if (fclose(fp) != 0) {
-			util_error("%s: %s", name, strerror(errno));
-			return KML_EXIT_RUNTIME;
-		}
-		bytes = cmd_gen_stdout_bytes;
-	} else if (stat(path, &st) != 0) {
-		util_error("%s: %s", path, strerror(errno));
+		util_trace_abort(w);
 		return KML_EXIT_RUNTIME;
-	} else
-		bytes = (uint64_t)st.st_size;
+	}
+	if (util_trace_close(w, &events, &bytes) != 0)
+		return KML_EXIT_RUNTIME;
 	if (!quiet)
-		util_error("wrote %s: %" PRIu64 " events, %" PRIu64 " bytes, "
-		    "%.2f bytes/event", name, events, bytes,
-		    events == 0 ? 0.0 : (double)bytes / (double)events);
+		util_trace_report(util_output_name(path), events, bytes);
 	return KML_EXIT_OK;
-fail:
-	if (fp != NULL)
-		fclose(fp);
-	return KML_EXIT_RUNTIME;
 }
 
 /* ---- the command */
@@ -469,10 +394,7 @@ cmd_gen_exec(int argc, char **argv)
 	if ((status = cmd_gen_params_of(&args, &p)) != 0)
 		return status;
 	path = args.a_output != NULL ? args.a_output : "-";
-	if (strcmp(path, "-") == 0 && isatty(STDOUT_FILENO)) {
-		util_error("refusing to write a binary trace to a terminal "
-		    "(use -o FILE)");
+	if (util_refuse_tty(path))
 		return KML_EXIT_USAGE;
-	}
 	return cmd_gen_write(&p, path, args.a_quiet);
 }

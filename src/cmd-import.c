@@ -5,18 +5,27 @@
  * The input is read in large blocks (fread) and cut into lines with
  * memchr, so that the importer (lib/import.c) sees each line once, in
  * place, without per-line stdio; the last line may lack its newline.
- * Each line goes to kml_import_line; the events it returns go to a trace
- * writer that is opened lazily, after the first event, because only then
- * does the importer know the header (format, clock unit, CPU count,
- * hashed pointers).  An input without events gets its trace at the end.
- * Drop counts ("[LOST N EVENTS]" lines) are taken from the importer after
- * each skipped line and written where they occurred.
+ * Each line goes to kml_import_line.  Drop counts ("[LOST N EVENTS]"
+ * lines) are taken from the importer after each skipped line and go
+ * where they occurred, among the events.
+ *
+ * The trace's header comes before its first event, but what the importer
+ * can say for it (kml_import_header) grows with the lines read: format,
+ * clock unit and CPU count are known at the first event, whether the
+ * pointers are ftrace's hashes only at the first event with a pointer
+ * that is not NULL (a slab event: page events carry frame numbers, and
+ * kfree(NULL) is frequent).  So the events and drops are held back, the
+ * events copied with their strings, until the pointers are known, or
+ * CMD_IMPORT_HOLDMAX items or CMD_IMPORT_HOLDBYTES bytes of strings are
+ * held, or the input ends; then the writer is opened with the header of
+ * that moment, the held items are written in order and the rest as it
+ * comes.  Those two limits bound the memory.
  *
  * Output is whole or nothing: a file is written under a temporary name by
  * the trace library and renamed by kml_trace_close; on any error the
- * writer is aborted, which removes it.  Standard output is written through
- * a stream that counts the bytes for the report (a pipe cannot be
- * stat'ed) and that never is a terminal.
+ * writer is aborted, which removes it.  The size in the report is the
+ * writer's offset after kml_trace_finish has written the trailer, which
+ * is the same for a file and for standard output (a pipe).
  */
 #include "config.h"
 
@@ -27,7 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <kmemlab/import.h>
 #include <kmemlab/trace.h>
@@ -93,6 +101,16 @@ const struct cmd_entry cmd_import_entry = {
 /* Longest input line, bytes: far above any tracepoint line. */
 #define CMD_IMPORT_LINEMAX	(1u << 20)
 
+/*
+ * Holding back before the header is written: at most this many items
+ * (events and drops; about 150 bytes each) and this many bytes of string
+ * chunks, each chunk CMD_IMPORT_CHUNK bytes (an event's strings take at
+ * most 3 KiB, so they always fit a fresh chunk).
+ */
+#define CMD_IMPORT_HOLDMAX	65536
+#define CMD_IMPORT_HOLDBYTES	(16u << 20)
+#define CMD_IMPORT_CHUNK	(64u << 10)
+
 /* The options as given (or their defaults). */
 struct cmd_import_opts {
 	unsigned o_format;		/* enum kml_import_format */
@@ -117,17 +135,34 @@ struct cmd_import_input {
 	uint64_t in_line;		/* the last line returned, from 1 */
 };
 
+/* An item held back: an event, whose strings are in the chunks, or a drop. */
+struct cmd_import_held {
+	struct kml_trace_item h_item;
+	uint64_t h_line;		/* an event's line, for messages */
+};
+
+/* What is held back until the header is written, in stream order. */
+struct cmd_import_hold {
+	struct cmd_import_held *ho_items;	/* [0, ho_n) */
+	size_t ho_n;
+	size_t ho_cap;
+	char **ho_chunks;		/* string storage, never moved */
+	size_t ho_nchunks;
+	size_t ho_used;			/* bytes used in the last chunk */
+	size_t ho_bytes;		/* bytes of all chunks */
+};
+
 /* One run: the importer, the writer and where they write. */
 struct cmd_import_run {
 	const struct cmd_import_opts *r_opts;
 	struct cmd_import_input r_in;
 	struct kml_import *r_imp;
-	struct kml_trace *r_w;		/* NULL until the first event */
+	struct kml_trace *r_w;		/* NULL until the header is known */
+	struct cmd_import_hold r_hold;	/* held back while r_w is NULL */
+	struct kml_trace_header r_probe;	/* scratch: pointer kind */
 	const char *r_outpath;		/* the trace's path, "-": stdout */
 	const char *r_outname;		/* for messages: path or "<stdout>" */
 	char *r_outbuf;			/* r_outpath when made from FILE */
-	FILE *r_outfp;			/* the counting stdout stream or NULL */
-	uint64_t r_outbytes;		/* bytes through r_outfp */
 };
 
 /* ---- options */
@@ -150,17 +185,6 @@ static const struct option cmd_import_longopts[] = {
 	{ "help",	no_argument,		NULL,	'h' },
 	{ NULL,		0,			NULL,	0 }
 };
-
-/*
- * cmd_import_bad: report "bad WHAT 'ARG': WHY" as a usage error.
- * => returns KML_EXIT_USAGE.
- */
-static int
-cmd_import_bad(const char *what, const char *arg, const char *why)
-{
-	util_error("bad %s '%s': %s", what, arg, why);
-	return KML_EXIT_USAGE;
-}
 
 /*
  * cmd_import_parse: read the command line into *o (the last of a repeated
@@ -186,7 +210,7 @@ cmd_import_parse(int argc, char **argv, struct cmd_import_opts *o)
 			else if (strcmp(optarg, "perf") == 0)
 				o->o_format = KML_IMPORT_PERF;
 			else
-				return cmd_import_bad("format", optarg,
+				return util_bad("format", optarg,
 				    "not ftrace or perf");
 			break;
 		case 'o':
@@ -198,21 +222,21 @@ cmd_import_parse(int argc, char **argv, struct cmd_import_opts *o)
 		case CMD_IMPORT_OPT_NCPU:
 			if (util_parse_uint(optarg, UINT64_MAX, &v,
 			    &cause) != 0)
-				return cmd_import_bad("ncpu", optarg, cause);
+				return util_bad("ncpu", optarg, cause);
 			if (v < 1 || v > KML_TRACE_CPUMAX)
-				return cmd_import_bad("ncpu", optarg,
+				return util_bad("ncpu", optarg,
 				    "not in 1..4096");
 			o->o_ncpu = (uint32_t)v;
 			break;
 		case CMD_IMPORT_OPT_HOST:
 			if (strlen(optarg) > KML_TRACE_HDRSTRMAX)
-				return cmd_import_bad("host", optarg,
+				return util_bad("host", optarg,
 				    "longer than 1023 bytes");
 			o->o_host = optarg;
 			break;
 		case CMD_IMPORT_OPT_KERNEL:
 			if (strlen(optarg) > KML_TRACE_HDRSTRMAX)
-				return cmd_import_bad("kernel", optarg,
+				return util_bad("kernel", optarg,
 				    "longer than 1023 bytes");
 			o->o_kernel = optarg;
 			break;
@@ -267,16 +291,8 @@ static int
 cmd_import_open_input(struct cmd_import_input *in, const char *path)
 {
 	memset(in, 0, sizeof(*in));
-	if (strcmp(path, "-") == 0) {
-		in->in_fp = stdin;
-		in->in_name = "<stdin>";
-	} else {
-		in->in_name = path;
-		if ((in->in_fp = fopen(path, "r")) == NULL) {
-			util_error("%s: %s", path, strerror(errno));
-			return -1;
-		}
-	}
+	if ((in->in_fp = util_open_input(path, &in->in_name)) == NULL)
+		return -1;
 	in->in_cap = CMD_IMPORT_BUFSIZE;
 	in->in_buf = xmalloc(in->in_cap);
 	return 0;
@@ -286,8 +302,7 @@ cmd_import_open_input(struct cmd_import_input *in, const char *path)
 static void
 cmd_import_close_input(struct cmd_import_input *in)
 {
-	if (in->in_fp != NULL && in->in_fp != stdin)
-		fclose(in->in_fp);
+	util_close_input(in->in_fp);
 	free(in->in_buf);
 	in->in_fp = NULL;
 	in->in_buf = NULL;
@@ -373,34 +388,8 @@ cmd_import_same_file(const struct cmd_import_run *run)
 }
 
 /*
- * cmd_import_stdout_write: the write function of the counting stream on
- * standard output: write(2) it all, add to the count.
- * => returns size, or -1 with errno on a write error.
- */
-static ssize_t
-cmd_import_stdout_write(void *cookie, const char *buf, size_t size)
-{
-	struct cmd_import_run *run = cookie;
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < size) {
-		if ((n = write(STDOUT_FILENO, buf + done, size - done)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	run->r_outbytes += size;
-	return (ssize_t)size;
-}
-
-/*
  * cmd_import_open_output: open the writer of run with the header the
- * importer has gathered so far and the options applied over it.  The
- * output is a path (temporary file, renamed at close) or standard output
- * through a stream that counts the bytes.
+ * importer has gathered so far and the options applied over it.
  * => returns 0, or -1 after reporting.
  */
 static int
@@ -409,7 +398,6 @@ cmd_import_open_output(struct cmd_import_run *run)
 	const struct cmd_import_opts *o = run->r_opts;
 	struct kml_trace_header th;
 	const char *fmtname;
-	char err[1024];
 
 	kml_trace_header_init(&th, KML_TSRC_IMPORT);
 	kml_import_header(run->r_imp, &th);
@@ -425,38 +413,161 @@ cmd_import_open_output(struct cmd_import_run *run)
 		fmtname = "auto";
 	snprintf(th.th_detail, sizeof(th.th_detail), "%s %s", fmtname,
 	    o->o_input);
-	if (strcmp(run->r_outpath, "-") == 0) {
-		cookie_io_functions_t io = {
-			.write = cmd_import_stdout_write
-		};
+	run->r_w = util_trace_create(run->r_outpath, &th);
+	return run->r_w != NULL ? 0 : -1;
+}
 
-		if ((run->r_outfp = fopencookie(run, "w", io)) == NULL)
-			util_fatal("cannot make a stream: %s", strerror(errno));
-		run->r_w = kml_trace_fdopen_write(run->r_outfp, run->r_outname,
-		    &th, err, sizeof(err));
-	} else
-		run->r_w = kml_trace_open_write(run->r_outpath, &th, err,
-		    sizeof(err));
-	if (run->r_w == NULL) {
-		util_error("%s", err);
+/* ---- holding back */
+
+/*
+ * cmd_import_ptrs_known: the lines read so far tell whether the pointers
+ * are ftrace's hashes or addresses.  kml_import_header sets
+ * KML_THF_HASHEDPTR when it knows they are hashes, clears it when it
+ * knows they are addresses and leaves it otherwise, so it is asked on a
+ * scratch header with the flag clear, then set.
+ */
+static bool
+cmd_import_ptrs_known(struct cmd_import_run *run)
+{
+	struct kml_trace_header *th = &run->r_probe;
+
+	th->th_flags = 0;
+	kml_import_header(run->r_imp, th);
+	if (th->th_flags & KML_THF_HASHEDPTR)
+		return true;
+	th->th_flags = KML_THF_HASHEDPTR;
+	kml_import_header(run->r_imp, th);
+	return !(th->th_flags & KML_THF_HASHEDPTR);
+}
+
+/*
+ * cmd_import_hold_item: a new item at the end of ho.
+ * => ho holds fewer than CMD_IMPORT_HOLDMAX items.
+ */
+static struct cmd_import_held *
+cmd_import_hold_item(struct cmd_import_hold *ho)
+{
+	if (ho->ho_n == ho->ho_cap) {
+		ho->ho_cap = ho->ho_cap == 0 ? 256 : ho->ho_cap * 2;
+		ho->ho_items = xreallocarray(ho->ho_items, ho->ho_cap,
+		    sizeof(*ho->ho_items));
+	}
+	memset(&ho->ho_items[ho->ho_n], 0, sizeof(ho->ho_items[0]));
+	return &ho->ho_items[ho->ho_n++];
+}
+
+/*
+ * cmd_import_hold_str: a copy of s (NULL stays NULL) in ho's chunks,
+ * valid until cmd_import_hold_free.
+ */
+static const char *
+cmd_import_hold_str(struct cmd_import_hold *ho, const char *s)
+{
+	size_t len, size;
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s) + 1;
+	if (ho->ho_nchunks == 0 || ho->ho_used + len > CMD_IMPORT_CHUNK) {
+		size = len > CMD_IMPORT_CHUNK ? len : CMD_IMPORT_CHUNK;
+		ho->ho_chunks = xreallocarray(ho->ho_chunks,
+		    ho->ho_nchunks + 1, sizeof(*ho->ho_chunks));
+		ho->ho_chunks[ho->ho_nchunks++] = xmalloc(size);
+		ho->ho_bytes += size;
+		ho->ho_used = 0;
+	}
+	p = ho->ho_chunks[ho->ho_nchunks - 1] + ho->ho_used;
+	memcpy(p, s, len);
+	ho->ho_used += len;
+	return p;
+}
+
+/* cmd_import_hold_free: release what ho holds and empty it. */
+static void
+cmd_import_hold_free(struct cmd_import_hold *ho)
+{
+	for (size_t i = 0; i < ho->ho_nchunks; i++)
+		free(ho->ho_chunks[i]);
+	free(ho->ho_chunks);
+	free(ho->ho_items);
+	memset(ho, 0, sizeof(*ho));
+}
+
+/*
+ * cmd_import_release: open the writer and write what is held, in order.
+ * => the writer is not open.
+ * => returns 0, or -1 after reporting (the writer, if open, is left for
+ *    the caller to abort).
+ */
+static int
+cmd_import_release(struct cmd_import_run *run)
+{
+	const struct kml_trace_item *it;
+	int rv;
+
+	if (cmd_import_open_output(run) != 0)
+		return -1;
+	for (size_t i = 0; i < run->r_hold.ho_n; i++) {
+		it = &run->r_hold.ho_items[i].h_item;
+		rv = it->ti_kind == KML_TI_DROP ?
+		    kml_trace_write_drop(run->r_w, it->ti_drop_cpu,
+		    it->ti_drop_count) :
+		    kml_trace_write(run->r_w, &it->ti_event);
+		if (rv == 0)
+			continue;
+		if (it->ti_kind == KML_TI_DROP)
+			util_error("%s", kml_trace_errmsg(run->r_w));
+		else
+			util_error("%s:%" PRIu64 ": %s", run->r_in.in_name,
+			    run->r_hold.ho_items[i].h_line,
+			    kml_trace_errmsg(run->r_w));
 		return -1;
 	}
+	cmd_import_hold_free(&run->r_hold);
 	return 0;
 }
 
 /*
- * cmd_import_drops: write the drops the importer has collected.
- * => the writer is open.
+ * cmd_import_held: after an item was held: release when the pointers are
+ * known or a limit is reached.
+ * => returns 0, or -1 as cmd_import_release.
+ */
+static int
+cmd_import_held(struct cmd_import_run *run)
+{
+	const struct cmd_import_hold *ho = &run->r_hold;
+
+	if (ho->ho_n < CMD_IMPORT_HOLDMAX &&
+	    ho->ho_bytes < CMD_IMPORT_HOLDBYTES &&
+	    !cmd_import_ptrs_known(run))
+		return 0;
+	return cmd_import_release(run);
+}
+
+/* ---- the stream */
+
+/*
+ * cmd_import_drops: write (or hold) the drops the importer has
+ * collected.
  * => returns 0, or -1 after reporting a write error.
  */
 static int
 cmd_import_drops(struct cmd_import_run *run)
 {
+	struct cmd_import_held *h;
 	uint64_t count;
 	uint32_t cpu;
 
 	while (kml_import_take_drops(run->r_imp, &cpu, &count)) {
-		if (kml_trace_write_drop(run->r_w, cpu, count) != 0) {
+		if (run->r_w == NULL) {
+			h = cmd_import_hold_item(&run->r_hold);
+			h->h_item.ti_kind = KML_TI_DROP;
+			h->h_item.ti_drop_cpu = cpu;
+			h->h_item.ti_drop_count = count;
+			if (cmd_import_held(run) != 0)
+				return -1;
+		} else if (kml_trace_write_drop(run->r_w, cpu, count) != 0) {
 			util_error("%s", kml_trace_errmsg(run->r_w));
 			return -1;
 		}
@@ -465,41 +576,33 @@ cmd_import_drops(struct cmd_import_run *run)
 }
 
 /*
- * cmd_import_finish: close the writer (the rename of a file happens
- * here) and the counting stream.
- * => *eventsp, *bytesp: the events and bytes of the trace written.
- * => returns 0, or -1 after reporting.
+ * cmd_import_event: write (or hold, with copies of its strings) ev, read
+ * from the current line.
+ * => returns 0, or -1 after reporting a write error.
  */
 static int
-cmd_import_finish(struct cmd_import_run *run, uint64_t *eventsp,
-    uint64_t *bytesp)
+cmd_import_event(struct cmd_import_run *run, const struct kml_trace_event *ev)
 {
-	struct stat st;
-	char err[1024];
-	int rv;
+	struct cmd_import_hold *ho = &run->r_hold;
+	struct kml_trace_event *copy;
+	struct cmd_import_held *h;
 
-	*eventsp = kml_trace_trailer(run->r_w)->tt_events;
-	rv = kml_trace_close(run->r_w, err, sizeof(err));
-	run->r_w = NULL;
-	if (rv != 0) {
-		util_error("%s", err);
+	if (run->r_w == NULL) {
+		h = cmd_import_hold_item(ho);
+		h->h_item.ti_kind = KML_TI_EVENT;
+		h->h_line = run->r_in.in_line;
+		copy = &h->h_item.ti_event;
+		*copy = *ev;
+		copy->te_comm = cmd_import_hold_str(ho, ev->te_comm);
+		copy->te_site = cmd_import_hold_str(ho, ev->te_site);
+		copy->te_cache = cmd_import_hold_str(ho, ev->te_cache);
+		return cmd_import_held(run);
+	}
+	if (kml_trace_write(run->r_w, ev) != 0) {
+		util_error("%s:%" PRIu64 ": %s", run->r_in.in_name,
+		    run->r_in.in_line, kml_trace_errmsg(run->r_w));
 		return -1;
 	}
-	if (run->r_outfp != NULL) {
-		rv = fclose(run->r_outfp);
-		run->r_outfp = NULL;
-		if (rv != 0) {
-			util_error("%s: %s", run->r_outname, strerror(errno));
-			return -1;
-		}
-		*bytesp = run->r_outbytes;
-		return 0;
-	}
-	if (stat(run->r_outpath, &st) != 0) {
-		util_error("%s: %s", run->r_outpath, strerror(errno));
-		return -1;
-	}
-	*bytesp = (uint64_t)st.st_size;
 	return 0;
 }
 
@@ -533,17 +636,16 @@ cmd_import_report(const struct cmd_import_run *run, uint64_t events,
 	util_error("%s: %" PRIu64 " lines read, %" PRIu64 " converted, %"
 	    PRIu64 " skipped%s", run->r_in.in_name, st->is_lines,
 	    st->is_converted, skipped, why);
-	util_error("wrote %s: %" PRIu64 " events, %" PRIu64 " bytes, "
-	    "%.2f bytes/event", run->r_outname, events, bytes,
-	    events == 0 ? 0.0 : (double)bytes / (double)events);
+	util_trace_report(run->r_outname, events, bytes);
 }
 
 /* ---- the command */
 
 /*
  * cmd_import_convert: read every line of the input and write the trace.
- * => returns 0, or -1 after reporting (the writer, if open, is left for
- *    the caller to abort).
+ * => returns 0 with the writer open and everything written to it, or -1
+ *    after reporting (the writer, if open, is left for the caller to
+ *    abort).
  */
 static int
 cmd_import_convert(struct cmd_import_run *run)
@@ -562,24 +664,14 @@ cmd_import_convert(struct cmd_import_run *run)
 			    run->r_in.in_line, err);
 			return -1;
 		}
-		if (rv == 0) {
-			/* A skipped line may be a lost marker. */
-			if (run->r_w != NULL && cmd_import_drops(run) != 0)
-				return -1;
-			continue;
-		}
-		if (run->r_w == NULL && (cmd_import_open_output(run) != 0 ||
-		    cmd_import_drops(run) != 0))
+		/* A skipped line may be a lost marker. */
+		if ((rv == 0 ? cmd_import_drops(run) :
+		    cmd_import_event(run, &ev)) != 0)
 			return -1;
-		if (kml_trace_write(run->r_w, &ev) != 0) {
-			util_error("%s:%" PRIu64 ": %s", run->r_in.in_name,
-			    run->r_in.in_line, kml_trace_errmsg(run->r_w));
-			return -1;
-		}
 	}
 	if (rv < 0)
 		return -1;
-	if (run->r_w == NULL && cmd_import_open_output(run) != 0)
+	if (run->r_w == NULL && cmd_import_release(run) != 0)
 		return -1;
 	return cmd_import_drops(run);
 }
@@ -593,7 +685,7 @@ cmd_import_exec(int argc, char **argv)
 	struct cmd_import_opts opts;
 	struct cmd_import_run run;
 	uint64_t events, bytes;
-	int status;
+	int status, rv;
 
 	if ((status = cmd_import_parse(argc, argv, &opts)) >= 0)
 		return status;
@@ -606,11 +698,8 @@ cmd_import_exec(int argc, char **argv)
 	else
 		run.r_outpath = run.r_outbuf =
 		    cmd_import_default_output(opts.o_input);
-	run.r_outname = strcmp(run.r_outpath, "-") == 0 ? "<stdout>" :
-	    run.r_outpath;
-	if (strcmp(run.r_outpath, "-") == 0 && isatty(STDOUT_FILENO)) {
-		util_error("refusing to write a binary trace to a terminal "
-		    "(use -o FILE)");
+	run.r_outname = util_output_name(run.r_outpath);
+	if (util_refuse_tty(run.r_outpath)) {
 		free(run.r_outbuf);
 		return KML_EXIT_USAGE;
 	}
@@ -624,19 +713,20 @@ cmd_import_exec(int argc, char **argv)
 		goto out;
 	}
 	run.r_imp = kml_import_create(opts.o_format, opts.o_keep_going);
-	if (cmd_import_convert(&run) != 0) {
-		if (run.r_w != NULL)
-			kml_trace_abort(run.r_w);
+	kml_trace_header_init(&run.r_probe, KML_TSRC_IMPORT);
+	if (cmd_import_convert(&run) != 0)
 		goto out;
-	}
-	if (cmd_import_finish(&run, &events, &bytes) != 0)
+	rv = util_trace_close(run.r_w, &events, &bytes);
+	run.r_w = NULL;		/* freed in every case */
+	if (rv != 0)
 		goto out;
 	if (!opts.o_quiet)
 		cmd_import_report(&run, events, bytes);
 	status = KML_EXIT_OK;
 out:
-	if (run.r_outfp != NULL)
-		fclose(run.r_outfp);
+	if (run.r_w != NULL)
+		util_trace_abort(run.r_w);
+	cmd_import_hold_free(&run.r_hold);
 	if (run.r_imp != NULL)
 		kml_import_destroy(run.r_imp);
 	cmd_import_close_input(&run.r_in);

@@ -835,7 +835,7 @@ cmd_trace_info_release(struct cmd_trace_info *info)
 
 /*
  * cmd_trace_open_read: open the trace path ("-": standard input, named
- * "<stdin>").
+ * "<stdin>" by the library).
  * => returns it, or NULL after reporting.
  */
 static struct kml_trace *
@@ -844,11 +844,7 @@ cmd_trace_open_read(const char *path)
 	struct kml_trace *t;
 	char err[1024];
 
-	if (strcmp(path, "-") == 0)
-		t = kml_trace_fdopen_read(stdin, "<stdin>", err, sizeof(err));
-	else
-		t = kml_trace_open_read(path, err, sizeof(err));
-	if (t == NULL)
+	if ((t = kml_trace_open_read(path, err, sizeof(err))) == NULL)
 		util_error("%s", err);
 	return t;
 }
@@ -1063,22 +1059,12 @@ cmd_trace_load(int argc, char **argv)
 		return status;
 	if (out == NULL)
 		out = "-";
-	if (strcmp(out, "-") == 0 && isatty(STDOUT_FILENO)) {
-		util_error("refusing to write a binary trace to a terminal "
-		    "(use -o FILE)");
+	if (util_refuse_tty(out))
 		return KML_EXIT_USAGE;
-	}
-	if (strcmp(in, "-") == 0) {
-		fp = stdin;
-		name = "<stdin>";
-	} else if ((fp = fopen(in, "r")) == NULL) {
-		util_error("%s: %s", in, strerror(errno));
+	if ((fp = util_open_input(in, &name)) == NULL)
 		return KML_EXIT_RUNTIME;
-	} else
-		name = in;
 	rv = kml_trace_from_text(fp, name, out, err, sizeof(err));
-	if (fp != stdin)
-		fclose(fp);
+	util_close_input(fp);
 	if (rv != 0) {
 		util_error("%s", err);
 		return KML_EXIT_RUNTIME;

@@ -66,7 +66,8 @@ main(int argc, char **argv)
 		return KML_EXIT_USAGE;
 	}
 	status = kmemlab_run(argc - optind, argv + optind);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	/* A command that failed has said why; one that did not may have lost output. */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && status == KML_EXIT_OK) {
 		util_error("error writing output");
 		return KML_EXIT_RUNTIME;
 	}

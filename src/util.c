@@ -1,12 +1,17 @@
 /*
- * src/util.c: error messages, memory wrappers, number parsing and the PRNG
- * of the kmemlab program (see util.h).
+ * src/util.c: error messages, memory wrappers, number parsing, files,
+ * written traces and the PRNG of the kmemlab program (see util.h).
  */
 #include "config.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <kmemlab/trace.h>
 
 #include "util.h"
 
@@ -51,6 +56,13 @@ util_fatal(const char *fmt, ...)
 	util_verror(fmt, ap);
 	va_end(ap);
 	exit(KML_EXIT_RUNTIME);
+}
+
+int
+util_bad(const char *what, const char *arg, const char *why)
+{
+	util_error("bad %s '%s': %s", what, arg, why);
+	return KML_EXIT_USAGE;
 }
 
 /* ---- memory */
@@ -229,6 +241,96 @@ unsigned
 util_log2(uint64_t v)
 {
 	return 63u - (unsigned)__builtin_clzll(v);
+}
+
+/* ---- files */
+
+FILE *
+util_open_input(const char *path, const char **namep)
+{
+	FILE *fp;
+
+	if (strcmp(path, "-") == 0) {
+		*namep = "<stdin>";
+		return stdin;
+	}
+	if ((fp = fopen(path, "r")) == NULL) {
+		util_error("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	*namep = path;
+	return fp;
+}
+
+void
+util_close_input(FILE *fp)
+{
+	if (fp != NULL && fp != stdin)
+		fclose(fp);
+}
+
+const char *
+util_output_name(const char *path)
+{
+	return strcmp(path, "-") == 0 ? "<stdout>" : path;
+}
+
+bool
+util_refuse_tty(const char *path)
+{
+	if (strcmp(path, "-") != 0 || !isatty(STDOUT_FILENO))
+		return false;
+	util_error("refusing to write a binary trace to a terminal "
+	    "(use -o FILE)");
+	return true;
+}
+
+/* ---- traces written by the commands */
+
+struct kml_trace *
+util_trace_create(const char *path, const struct kml_trace_header *th)
+{
+	struct kml_trace *w;
+	char err[1024];
+
+	if ((w = kml_trace_open_write(path, th, err, sizeof(err))) == NULL)
+		util_error("%s", err);
+	return w;
+}
+
+int
+util_trace_close(struct kml_trace *w, uint64_t *eventsp,
+    uint64_t *bytesp)
+{
+	char err[1024];
+
+	if (kml_trace_finish(w) != 0) {
+		util_error("%s", kml_trace_errmsg(w));
+		util_trace_abort(w);
+		return -1;
+	}
+	/* After the trailer, the offset is the size of the whole trace. */
+	*eventsp = kml_trace_trailer(w)->tt_events;
+	*bytesp = kml_trace_offset(w);
+	if (kml_trace_close(w, err, sizeof(err)) != 0) {
+		util_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+void
+util_trace_abort(struct kml_trace *w)
+{
+	kml_trace_abort(w);
+}
+
+void
+util_trace_report(const char *name, uint64_t events, uint64_t bytes)
+{
+	util_error("wrote %s: %" PRIu64 " events, %" PRIu64 " bytes, "
+	    "%.2f bytes/event", name, events, bytes,
+	    events == 0 ? 0.0 : (double)bytes / (double)events);
 }
 
 /* ---- PRNG: splitmix64 (Steele, Lea and Flood 2014; Vigna's constants) */

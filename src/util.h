@@ -9,6 +9,10 @@
  *    prints a message and exits with KML_EXIT_RUNTIME.
  *  - Numbers: sizes and addresses in decimal or 0x hex, sizes with an
  *    optional K, M, G or T suffix (powers of 1024); overflow is an error.
+ *  - Files: "-" names standard input or output, called "<stdin>" and
+ *    "<stdout>" in messages; a binary trace is never written to a
+ *    terminal; a trace written by a command is finished, measured and
+ *    closed in one step, for the "wrote OUT: ..." report line.
  *  - A small deterministic PRNG (splitmix64): the same seed gives the same
  *    sequence on every host.
  */
@@ -16,8 +20,10 @@
 #define KMEMLAB_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define KML_EXIT_OK		0	/* success */
 #define KML_EXIT_RUNTIME	1	/* runtime error: a file, a failed check */
@@ -45,6 +51,13 @@ void util_verror(const char *fmt, va_list ap)
 /* util_fatal: util_error, then exit with KML_EXIT_RUNTIME. */
 void util_fatal(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
+
+/*
+ * util_bad: report "bad WHAT 'ARG': WHY" (an option's value) as a usage
+ * error.
+ * => returns KML_EXIT_USAGE.
+ */
+int util_bad(const char *what, const char *arg, const char *why);
 
 /* ---- memory: never NULL */
 
@@ -78,6 +91,72 @@ int util_powerof2(uint64_t v);
 
 /* util_log2: floor(log2(v)) for v > 0. */
 unsigned util_log2(uint64_t v);
+
+/* ---- files */
+
+/*
+ * util_open_input: open path for reading ("-": standard input).
+ * => returns the stream, with its name for messages in *namep (path, or
+ *    "<stdin>"), or NULL after reporting "PATH: why".
+ * => close it with util_close_input.
+ */
+FILE *util_open_input(const char *path, const char **namep);
+
+/* util_close_input: close fp unless it is standard input. */
+void util_close_input(FILE *fp);
+
+/*
+ * util_output_name: the name of the output path in messages: path, or
+ * "<stdout>" for "-".
+ */
+const char *util_output_name(const char *path);
+
+/*
+ * util_refuse_tty: a binary output to path ("-": standard output) would
+ * go to a terminal.
+ * => returns true after reporting "refusing to write a binary trace to a
+ *    terminal (use -o FILE)"; false when path is a file or standard
+ *    output is not a terminal.
+ */
+bool util_refuse_tty(const char *path);
+
+/* ---- traces written by the commands */
+
+struct kml_trace;
+struct kml_trace_header;
+
+/*
+ * util_trace_create: open a trace writer on path ("-": standard output)
+ * with header th (kml_trace_open_write: a file is written under a
+ * temporary name until util_trace_close).
+ * => returns the writer, or NULL after reporting.
+ */
+struct kml_trace *util_trace_create(const char *path,
+    const struct kml_trace_header *th);
+
+/*
+ * util_trace_close: finish the trace of writer w (trailer, flush), take
+ * its size, and close it (a file is renamed into place).
+ * => returns 0 with the events and bytes of the whole trace in *eventsp
+ *    and *bytesp, or -1 after reporting (then as util_trace_abort).
+ * => w is freed in every case.
+ */
+int util_trace_close(struct kml_trace *w, uint64_t *eventsp,
+    uint64_t *bytesp);
+
+/*
+ * util_trace_abort: give up the writer w after an error was reported:
+ * kml_trace_abort (a file is removed).  (A write error on standard output
+ * is not reported again by main: it only reports one when the command
+ * succeeded.)
+ */
+void util_trace_abort(struct kml_trace *w);
+
+/*
+ * util_trace_report: print the report line "wrote NAME: N events, N
+ * bytes, X.XX bytes/event" on stderr (0.00 for no events).
+ */
+void util_trace_report(const char *name, uint64_t events, uint64_t bytes);
 
 /* ---- PRNG: splitmix64 */
 

@@ -13,8 +13,21 @@
 #   out_lacks_re RE DESC     no line of its stdout matches the regexp RE
 #   out_empty DESC, err_empty DESC
 #   ok DESC CMD [ARGS...]    passes if CMD exits with status 0
+#   err_is TEXT DESC         its stderr is exactly TEXT
+#   usage_error DESC MESSAGE ARGS...
+#                            "kmemlab ARGS" exits 2 with exactly MESSAGE on
+#                            stderr and nothing on stdout (three checks; a
+#                            fourth, that no file $USAGE_NOFILE was made,
+#                            when that is set)
+#   no_tmp_files DESC        no temporary file (*.tmp.*) is left in $T
+#   have_tty                 script(1) of util-linux can give a terminal
+#   run_tty CMD [ARGS...]    run CMD on a terminal (see below)
+#   skip N REASON            N checks skipped, as "ok ... # SKIP REASON"
 #   diag TEXT                a "# " comment line
 #   done_testing             print the plan "1..N"; exit 1 if a check failed
+# and, for the trace commands:
+#   bpe BYTES EVENTS         bytes per event as the reports print it
+#   op_events OP             the events of OP in "trace info" output
 # and $T, a temporary directory removed on exit.  Each failed check prints
 # what was expected and the output it looked at.
 #
@@ -38,6 +51,7 @@ RUN_OUT=$T/run.out
 RUN_ERR=$T/run.err
 RUN_STATUS=
 RUN_CMD=
+USAGE_NOFILE=
 
 # diag TEXT...: print TEXT as a TAP comment, one "# " per line.
 diag() {
@@ -149,6 +163,79 @@ ok() {
 		tap_result 1 "$_desc"
 		diag "failed: $*"
 	fi
+}
+
+# err_is TEXT DESC: stderr of the last run is exactly TEXT.
+err_is() {
+	ok "$2" test "$(cat "$RUN_ERR")" = "$1"
+}
+
+# usage_error DESC MESSAGE ARGS...: "kmemlab ARGS" fails with exit 2,
+# exactly MESSAGE on stderr and nothing on stdout; and, when USAGE_NOFILE
+# is set, makes no file $USAGE_NOFILE.
+usage_error() {
+	_desc=$1
+	_msg=$2
+	shift 2
+	run "$KMEMLAB" "$@"
+	is_status 2 "$_desc: exit 2"
+	err_is "$_msg" "$_desc: stderr is exactly the message"
+	out_empty "$_desc: nothing on stdout"
+	if [ -n "${USAGE_NOFILE:-}" ]; then
+		ok "$_desc: nothing written" test ! -e "$USAGE_NOFILE"
+	fi
+}
+
+# no_tmp_files DESC: no file of $T has ".tmp." in its name (the
+# temporary name of a file written whole or not at all).
+no_tmp_files() {
+	ok "$1" test -z "$(ls "$T" | grep '\.tmp\.')"
+}
+
+# have_tty: script(1) of util-linux is there to give a command a terminal.
+have_tty() {
+	script --version 2>/dev/null | grep -q util-linux
+}
+
+# run_tty CMD [ARGS...]: run CMD with a terminal as standard input and
+# output (script(1)); its output, both streams, without '\r', is in
+# $RUN_ERR, and $RUN_OUT is empty.
+run_tty() {
+	_cmd=
+	for _a; do
+		_cmd="$_cmd '$_a'"
+	done
+	RUN_CMD="script -qec \"$_cmd\" /dev/null"
+	script -qec "$_cmd" /dev/null </dev/null >"$T/tty.out" 2>&1
+	RUN_STATUS=$?
+	tr -d '\r' <"$T/tty.out" >"$RUN_ERR"
+	: >"$RUN_OUT"
+}
+
+# skip N REASON: count N checks as passed and skipped for REASON.
+skip() {
+	_i=0
+	while [ "$_i" -lt "$1" ]; do
+		_i=$((_i + 1))
+		tap_result 0 "skipped check $_i # SKIP $2"
+	done
+}
+
+# bpe BYTES EVENTS: bytes per event with two decimals, 0.00 for none, as
+# the "wrote OUT: ..." report lines print it.
+bpe() {
+	awk -v b="$1" -v e="$2" 'BEGIN { printf "%.2f\n", e ? b / e : 0 }'
+}
+
+# op_events OP: the events column of OP's row in the operations section
+# of the last run's stdout ("trace info"), 0 when it has none.
+op_events() {
+	awk -v op="$1" '
+		/^operations:/ { in_ops = 1; next }
+		/^$/ { in_ops = 0 }
+		in_ops && $1 == op { n = $2 }
+		END { print n + 0 }
+	' "$RUN_OUT"
 }
 
 # done_testing: print the plan; the exit status says whether all passed.

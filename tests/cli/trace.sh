@@ -3,12 +3,13 @@
 # text and every usage error (exit 2, exact message); the exact output of
 # "trace info" on a hand-made text trace loaded with "trace load", whose
 # figures were computed by hand (see the comment above it); info -a and
-# the top 10 of processes; standard input and output; the dump/load round
-# trip (cmp-identical binary files) for every imported capture of
-# traces/raw and every gen workload; bad text lines (FILE:LINE, exit 1,
-# nothing written); and damaged traces: truncated copies (head -c) at
-# places whose lost bytes follow from the format (kmemlab-trace(5)), a
-# flipped byte in a block and in the header, a file that is not a trace.
+# the top 10 of processes; sections with nothing to list ("none");
+# standard input and output; the dump/load round trip (cmp-identical
+# binary files) for every imported capture of traces/raw and every gen
+# workload; bad text lines (FILE:LINE, exit 1, nothing written); and
+# damaged traces: truncated copies (head -c) at places whose lost bytes
+# follow from the format (kmemlab-trace(5)), a flipped byte in a block and
+# in the header, a file that is not a trace.
 # Block offsets are found by kmt_layout below, which walks the header and
 # the block headers with od and awk, independently of the library.
 
@@ -59,39 +60,6 @@ flip_byte() {
 	_b=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
 	printf "\\$(printf '%03o' $((255 - _b)))" |
 	    dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
-
-# have_tty: script(1) of util-linux is there to give a command a terminal.
-have_tty() {
-	script --version 2>/dev/null | grep -q util-linux
-}
-
-# run_tty CMD [ARGS...]: run CMD with a terminal as standard input and
-# output (script(1)); its output, both streams, without '\r', is in
-# $RUN_ERR, and $RUN_OUT is empty.
-run_tty() {
-	_cmd=
-	for _a; do
-		_cmd="$_cmd '$_a'"
-	done
-	RUN_CMD="script -qec \"$_cmd\" /dev/null"
-	script -qec "$_cmd" /dev/null </dev/null >"$T/tty.out" 2>&1
-	RUN_STATUS=$?
-	tr -d '\r' <"$T/tty.out" >"$RUN_ERR"
-	: >"$RUN_OUT"
-}
-
-# usage_error DESC MESSAGE ARGS...: "kmemlab ARGS" fails with exit 2,
-# exactly MESSAGE on stderr and nothing on stdout.
-usage_error() {
-	_desc=$1
-	_msg=$2
-	shift 2
-	run "$KMEMLAB" "$@"
-	is_status 2 "$_desc: exit 2"
-	ok "$_desc: stderr is exactly the message" \
-	    test "$(cat "$RUN_ERR")" = "$_msg"
-	out_empty "$_desc: nothing on stdout"
 }
 
 # ---- help
@@ -295,8 +263,7 @@ run "$KMEMLAB" trace dump -o "$T/tiny.dump2" "$T/tiny.kmt"
 is_status 0 "dump -o: exit 0"
 out_empty "dump -o: nothing on stdout"
 ok "dump -o: the same text in the file" cmp -s "$T/tiny.dump2" "$T/tiny.dump"
-ok "dump -o: no temporary file left" \
-    test -z "$(ls "$T" | grep '\.tmp\.')"
+no_tmp_files "dump -o: no temporary file left"
 
 # An OUT that is not a regular file is written in place, not replaced.
 mkfifo "$T/fifo"
@@ -346,6 +313,8 @@ out_lacks_re "^ +2  p2 " "12 processes: pid 2 not listed"
 out_line "cpus:       unknown (events on 1 CPU)" \
     "no %ncpu: cpus unknown, with the CPUs that have events"
 out_line "source:     text" "no %source or %detail: source text"
+ok "frees of NULL only: the sizes section says none" \
+    test "$(sed -n '/^sizes requested by allocations:$/{n;p;}' "$RUN_OUT")" = "  none"
 run "$KMEMLAB" trace info -a "$T/procs.kmt"
 is_status 0 "12 processes: info -a: exit 0"
 out_line "    1  p1         1     1.3%" "info -a: pid 1 listed"
@@ -363,6 +332,8 @@ is_status 0 "empty trace: info: exit 0"
 out_line "events:     0 (0 dropped)" "empty trace: no events"
 out_line "duration:   0.000000000 s" "empty trace: duration 0 (clock 1 ns)"
 out_line "  none" "empty trace: empty sections say none"
+ok "empty trace: the four sections say none" \
+    test "$(grep -cx '  none' "$RUN_OUT")" -eq 4
 out_line "live at the end: 0 objects, 0 bytes" "empty trace: nothing live"
 
 # ---- round trips: dump | load gives the same bytes
@@ -397,15 +368,14 @@ load_error() {
 	cp "$T/old.kmt" "$T/old.copy"
 	run "$KMEMLAB" trace load -o "$T/old.kmt" "$1"
 	is_status 1 "$3: exit 1"
-	ok "$3: stderr is exactly the message" \
-	    test "$(cat "$RUN_ERR")" = "kmemlab trace: $1:$2"
+	err_is "kmemlab trace: $1:$2" \
+	    "$3: stderr is exactly the message"
 	ok "$3: the output file is unchanged" cmp -s "$T/old.kmt" "$T/old.copy"
 	rm -f "$T/new.kmt"
 	run "$KMEMLAB" trace load -o "$T/new.kmt" "$1"
 	is_status 1 "$3: into a new file: exit 1"
 	ok "$3: a new output file is not made" test ! -e "$T/new.kmt"
-	ok "$3: no temporary file left" \
-	    test -z "$(ls "$T" | grep '\.tmp\.')"
+	no_tmp_files "$3: no temporary file left"
 }
 
 # The 11th line of the hand-made trace (its first event), with a bad
@@ -429,8 +399,8 @@ err_has "kmemlab trace: <stdin>:2: " "bad text on standard input: <stdin>:2"
 
 run "$KMEMLAB" trace load -o "$T/new.kmt" "$T/nofile.txt"
 is_status 1 "load of a missing file: exit 1"
-ok "load of a missing file: message" test "$(cat "$RUN_ERR")" = \
-    "kmemlab trace: $T/nofile.txt: No such file or directory"
+err_is "kmemlab trace: $T/nofile.txt: No such file or directory" \
+    "load of a missing file: message"
 
 # ---- damaged traces
 
@@ -453,14 +423,13 @@ truncated() {
 	head -c "$1" "$T/big.kmt" >"$T/cut.kmt"
 	run "$KMEMLAB" trace info "$T/cut.kmt"
 	is_status 1 "$3: info: exit 1"
-	ok "$3: info: stderr is exactly the message" \
-	    test "$(cat "$RUN_ERR")" = "kmemlab trace: $T/cut.kmt: truncated at byte $1: the trailer is missing, $2 bytes after the last whole record lost"
+	err_is "kmemlab trace: $T/cut.kmt: truncated at byte $1: the trailer is missing, $2 bytes after the last whole record lost" \
+	    "$3: info: stderr is exactly the message"
 	out_has "events:     " "$3: info printed what it read"
 	run "$KMEMLAB" trace dump -o "$T/cut.txt" "$T/cut.kmt"
 	is_status 1 "$3: dump -o: exit 1"
 	ok "$3: dump -o: nothing written" test ! -e "$T/cut.txt"
-	ok "$3: dump -o: no temporary file left" \
-	    test -z "$(ls "$T" | grep '\.tmp\.')"
+	no_tmp_files "$3: dump -o: no temporary file left"
 }
 
 # Cut right after the header or a block: no record was cut.
@@ -480,8 +449,8 @@ tsize=$(wc -c <"$T/tiny.kmt")
 head -c $((tsize - 1)) "$T/tiny.kmt" >"$T/cut.kmt"
 run "$KMEMLAB" trace info "$T/cut.kmt"
 is_status 1 "cut in the trailer: exit 1"
-ok "cut in the trailer: stderr is exactly the message" \
-    test "$(cat "$RUN_ERR")" = "kmemlab trace: $T/cut.kmt: truncated at byte $((tsize - 1)): the trailer is missing, 23 bytes after the last whole record lost"
+err_is "kmemlab trace: $T/cut.kmt: truncated at byte $((tsize - 1)): the trailer is missing, 23 bytes after the last whole record lost" \
+    "cut in the trailer: stderr is exactly the message"
 out_line "events:     13 (3 dropped)" "cut in the trailer: every event and drop"
 out_line "live at the end: 2 objects, 24576 bytes (slab 1, 8192 bytes; pages 1, 16384 bytes)" \
     "cut in the trailer: the figures of the whole trace"
@@ -494,8 +463,8 @@ ok "cut in the trailer: dump writes the events, without %end" \
 head -c 20 "$T/big.kmt" >"$T/cut.kmt"
 run "$KMEMLAB" trace info "$T/cut.kmt"
 is_status 1 "cut in the header: exit 1"
-ok "cut in the header: stderr is exactly the message" \
-    test "$(cat "$RUN_ERR")" = "kmemlab trace: $T/cut.kmt: truncated at byte 20: the header is incomplete"
+err_is "kmemlab trace: $T/cut.kmt: truncated at byte 20: the header is incomplete" \
+    "cut in the header: stderr is exactly the message"
 out_empty "cut in the header: nothing on stdout"
 
 # A flipped byte in the second block: its CRC names its offset.
@@ -504,8 +473,8 @@ flip_byte "$T/flip.kmt" $((b2 + 100))
 ok "the flipped copy differs" eval '! cmp -s "$T/flip.kmt" "$T/big.kmt"'
 run "$KMEMLAB" trace info "$T/flip.kmt"
 is_status 1 "flipped byte in block 2: exit 1"
-ok "flipped byte in block 2: stderr is exactly the message" \
-    test "$(cat "$RUN_ERR")" = "kmemlab trace: $T/flip.kmt: byte $b2: block checksum mismatch"
+err_is "kmemlab trace: $T/flip.kmt: byte $b2: block checksum mismatch" \
+    "flipped byte in block 2: stderr is exactly the message"
 out_has "events:     " "flipped byte in block 2: info printed the first block"
 run "$KMEMLAB" trace dump -o "$T/flip.txt" "$T/flip.kmt"
 is_status 1 "flipped byte: dump -o: exit 1"
@@ -516,15 +485,15 @@ cp "$T/big.kmt" "$T/flip.kmt"
 flip_byte "$T/flip.kmt" 30
 run "$KMEMLAB" trace info "$T/flip.kmt"
 is_status 1 "flipped byte in the header: exit 1"
-ok "flipped byte in the header: stderr is exactly the message" \
-    test "$(cat "$RUN_ERR")" = "kmemlab trace: $T/flip.kmt: byte $((hdr - 4)): header checksum mismatch"
+err_is "kmemlab trace: $T/flip.kmt: byte $((hdr - 4)): header checksum mismatch" \
+    "flipped byte in the header: stderr is exactly the message"
 out_empty "flipped byte in the header: nothing on stdout"
 
 # Not a trace at all.
 run "$KMEMLAB" trace info "$RAW/README.md"
 is_status 1 "a text file: exit 1"
-ok "a text file: stderr is exactly the message" \
-    test "$(cat "$RUN_ERR")" = "kmemlab trace: $RAW/README.md: not a kmemlab trace (bad magic at byte 0)"
+err_is "kmemlab trace: $RAW/README.md: not a kmemlab trace (bad magic at byte 0)" \
+    "a text file: stderr is exactly the message"
 out_empty "a text file: nothing on stdout"
 
 run_in "$RAW/README.md" "$KMEMLAB" trace dump -
@@ -547,8 +516,8 @@ err_line "kmemlab trace: $T/nodir/x.txt: No such file or directory" \
 if have_tty; then
 	run_tty "$KMEMLAB" trace load "$T/tiny.txt"
 	is_status 2 "load to a terminal: exit 2"
-	ok "load to a terminal: only the message" test "$(cat "$RUN_ERR")" = \
-	    "kmemlab trace: refusing to write a binary trace to a terminal (use -o FILE)"
+	err_is "kmemlab trace: refusing to write a binary trace to a terminal (use -o FILE)" \
+	    "load to a terminal: only the message"
 	run_tty "$KMEMLAB" trace load -o - "$T/tiny.txt"
 	is_status 2 "load -o - to a terminal: exit 2"
 	run_tty "$KMEMLAB" trace load -o "$T/tty.kmt" "$T/tiny.txt"
@@ -556,9 +525,7 @@ if have_tty; then
 	ok "load -o FILE with a terminal: the same bytes" \
 	    cmp -s "$T/tty.kmt" "$T/tiny.kmt"
 else
-	for i in 1 2 3 4; do
-		tap_result 0 "terminal check $i # SKIP no script(1) of util-linux"
-	done
+	skip 5 "no script(1) of util-linux"
 fi
 
 done_testing
