@@ -269,7 +269,7 @@ if have_tty; then
 	ok "-o FILE with a terminal: the same file" \
 	    cmp -s "$T/tty.kmt" "$T/so.kmt"
 else
-	skip 5 "no script(1) of util-linux"
+	skip 5 "no terminal: script(1) of util-linux missing or no pty"
 fi
 
 done_testing

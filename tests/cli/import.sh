@@ -533,7 +533,7 @@ if have_tty; then
 	is_status 0 "-o FILE with a terminal: exit 0"
 	ok "-o FILE with a terminal: the trace" cmp -s "$T/tty.kmt" "$T/named.kmt"
 else
-	skip 6 "no script(1) of util-linux"
+	skip 6 "no terminal: script(1) of util-linux missing or no pty"
 fi
 
 done_testing

@@ -192,9 +192,12 @@ no_tmp_files() {
 	ok "$1" test -z "$(ls "$T" | grep '\.tmp\.')"
 }
 
-# have_tty: script(1) of util-linux is there to give a command a terminal.
+# have_tty: script(1) of util-linux is there and can give a command a
+# terminal (a chroot without /dev/pts cannot).
 have_tty() {
-	script --version 2>/dev/null | grep -q util-linux
+	script --version 2>/dev/null | grep -q util-linux &&
+	    script -qec 'test -t 0 && test -t 1' /dev/null </dev/null \
+	    >/dev/null 2>&1
 }
 
 # run_tty CMD [ARGS...]: run CMD with a terminal as standard input and

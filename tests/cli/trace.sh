@@ -525,7 +525,7 @@ if have_tty; then
 	ok "load -o FILE with a terminal: the same bytes" \
 	    cmp -s "$T/tty.kmt" "$T/tiny.kmt"
 else
-	skip 5 "no script(1) of util-linux"
+	skip 5 "no terminal: script(1) of util-linux missing or no pty"
 fi
 
 done_testing
