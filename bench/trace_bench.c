@@ -1,7 +1,7 @@
 /*
  * bench/trace_bench.c: speed and size of the kmemlab trace format.
  *
- * For each trace given (default: the sample traces, the .kmt files under
+ * For each trace given (default: the sample traces, the .kmt files in traces/ under
  * $top_srcdir, or the current directory), prints
  *  - bytes per event (file size / events: header, blocks and trailer included);
  *  - read speed: events decoded per second (kml_trace_next over the whole
