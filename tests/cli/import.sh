@@ -98,7 +98,7 @@ usage_error "--keep-going=yes" "$P option '--keep-going' takes no value" \
     import --keep-going=yes "$F"
 usage_error "two files" "$P unexpected argument '$F'" import "$F" "$F"
 
-# ---- the captures, as they are
+# ---- the captures, as they are (ftrace, perf script, trace-cmd report)
 #
 # Expected counts: lines from wc -l; converted lines are the six kmem
 # events (" EVENT: " for ftrace, " kmem:EVENT: " for perf), counted with
@@ -114,6 +114,12 @@ for f in "$RAW"/*.txt; do
 	case $name in
 	ftrace-*)
 		fmt=ftrace
+		conv=$(grep -cE ": ($FTRACE_EVENTS): " "$f")
+		;;
+	trace-cmd-*)
+		# trace-cmd report: its "cpus=N" first line is a header line
+		fmt=ftrace
+		comment=$(grep -c -e '^#' -e '^$' -e '^cpus=' "$f")
 		conv=$(grep -cE ": ($FTRACE_EVENTS): " "$f")
 		;;
 	perf-*)
@@ -155,7 +161,11 @@ $P wrote $name.kmt: $conv events, $bytes bytes, $(bpe "$bytes" "$conv") bytes/ev
 		ok "$name: $n $e lines, $n $op events" \
 		    test "$(op_events "$op")" -eq "$n"
 	done
-	if [ $fmt = ftrace ]; then
+	if [ "$name" = trace-cmd-report ]; then
+		out_line "pointers:   addresses" \
+		    "$name: trace-cmd report prints the raw pointers"
+		out_line "cpus:       2" "$name: cpus=2 gives 2 CPUs"
+	elif [ $fmt = ftrace ]; then
 		out_line "pointers:   hashed" "$name: ftrace pointers are hashed"
 		out_line "cpus:       2" "$name: #P:2 gives 2 CPUs"
 	else
@@ -170,6 +180,16 @@ $P wrote $name.kmt: $conv events, $bytes bytes, $(bpe "$bytes" "$conv") bytes/ev
 	ok "$name: -f $fmt gives the same file as detection" \
 	    cmp -s "$T/out/$name.f.kmt" "$T/out/$name.kmt"
 done
+
+# trace-cmd report, field by field: its first kmalloc and mm_page_alloc
+# lines (the "(call_site)" column before the fields, no flags column).
+run "$KMEMLAB" import -q -o "$T/tc.kmt" "$RAW/trace-cmd-report.txt"
+run sh -c '"$1" trace dump "$2" | grep -m1 " kmalloc "' sh "$KMEMLAB" "$T/tc.kmt"
+out_line "9826.564807 0 32236/32236 thread bash kmalloc site=lsm_blob_alloc+0x3b ptr=0xffff88812f1061f0 size=11 alloc=16 gfp=GFP_KERNEL_ACCOUNT|__GFP_ZERO flags=sleep|zero|account" \
+    "trace-cmd report: a kmalloc line, every field"
+run sh -c '"$1" trace dump "$2" | grep -m1 " page_alloc "' sh "$KMEMLAB" "$T/tc.kmt"
+out_line "9826.564832 0 32236/32236 thread bash page_alloc ptr=0x108e93 gfp=GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP flags=sleep|zero|account" \
+    "trace-cmd report: an mm_page_alloc line, the pfn as pointer (order 0 is not printed)"
 
 # The wrong format: an error at the first event line, nothing written.
 run "$KMEMLAB" import -f perf -o "$T/wrong.kmt" "$RAW/ftrace-git.txt"
