@@ -1001,3 +1001,9 @@ kmem_check(char *buf, size_t len)
 	kml_mutex_exit(&kmem.lock);
 	return error;
 }
+
+void
+kmem_lockstat(struct kml_lockstat *ls)
+{
+	*ls = kmem.lock.m_stat;
+}

@@ -1072,3 +1072,9 @@ pool_check(struct pool *pp, char *buf, size_t len)
 	kml_mutex_exit(&pp->pr_lock);
 	return error;
 }
+
+void
+pool_lockstat(struct pool *pp, struct kml_lockstat *ls)
+{
+	*ls = pp->pr_lock.m_stat;
+}

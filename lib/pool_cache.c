@@ -832,3 +832,9 @@ out:
 		error = pool_check(&pc->pc_pool, buf, len);
 	return error;
 }
+
+void
+pool_cache_depot_lockstat(pool_cache_t pc, struct kml_lockstat *ls)
+{
+	*ls = pc->pc_depotlock.m_stat;
+}

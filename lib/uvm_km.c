@@ -573,3 +573,9 @@ uvm_stats(struct uvm_stats *st)
 	st->waiters = uvm.memwait.wc_nwaiters;
 	uvm_unlock();
 }
+
+void
+uvm_lockstat(struct kml_lockstat *ls)
+{
+	*ls = uvm.lock.m_stat;
+}

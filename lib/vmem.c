@@ -1999,3 +1999,9 @@ vmem_check(vmem_t *vm, char *buf, size_t len)
 	kml_mutex_exit(&vm->vm_lock);
 	return error;
 }
+
+void
+vmem_lockstat(vmem_t *vm, struct kml_lockstat *ls)
+{
+	*ls = vm->vm_lock.m_stat;
+}

@@ -236,6 +236,9 @@ unsigned pool_drain(void);
 /* pool_stats: vmstat -m for pp. */
 void pool_stats(struct pool *pp, struct pool_stats *st);
 
+/* pool_lockstat: the statistics of pp's lock (pr_lock). */
+void pool_lockstat(struct pool *pp, struct kml_lockstat *ls);
+
 /* pool_check: verify pp's invariants; 0, or -1 with the first violation in buf. */
 int pool_check(struct pool *pp, char *buf, size_t len);
 

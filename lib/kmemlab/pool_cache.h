@@ -164,6 +164,9 @@ struct pool *pool_cache_pool(pool_cache_t pc);
 const char *pool_cache_name(pool_cache_t pc);
 
 void pool_cache_stats(pool_cache_t pc, struct pool_cache_stats *st);
+
+/* pool_cache_depot_lockstat: the statistics of pc's depot lock. */
+void pool_cache_depot_lockstat(pool_cache_t pc, struct kml_lockstat *ls);
 void pool_cache_cpu_stats(pool_cache_t pc, unsigned cpu, struct pool_cache_stats *st);
 
 /*

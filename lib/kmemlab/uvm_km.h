@@ -179,6 +179,9 @@ extern const size_t uvm_nstatdesc;
 /* uvm_stats: the page layer's statistics now. */
 void uvm_stats(struct uvm_stats *st);
 
+/* uvm_lockstat: the statistics of the page layer's lock. */
+void uvm_lockstat(struct kml_lockstat *ls);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,6 +38,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <kmemlab/env.h>
 #include <kmemlab/stat.h>
 
 #ifdef __cplusplus
@@ -260,6 +261,9 @@ unsigned vmem_qcache_reclaim(vmem_t *vm);
 
 /* vmem_stats: copy the arena's statistics into *st. */
 void vmem_stats(vmem_t *vm, struct vmem_stats *st);
+
+/* vmem_lockstat: the statistics of vm's lock. */
+void vmem_lockstat(vmem_t *vm, struct kml_lockstat *ls);
 
 /*
  * vmem_check: verify every invariant of the arena (see lib/vmem.c).
