@@ -17,6 +17,11 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_gen_entry,
 	&cmd_import_entry,
 	&cmd_trace_entry,
+	&cmd_replay_entry,
+	&cmd_runs_entry,
+	&cmd_report_entry,
+	&cmd_compare_entry,
+	&cmd_sql_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
 	NULL

@@ -31,6 +31,11 @@ extern const struct cmd_entry cmd_vmem_entry;
 extern const struct cmd_entry cmd_gen_entry;
 extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_trace_entry;
+extern const struct cmd_entry cmd_replay_entry;
+extern const struct cmd_entry cmd_runs_entry;
+extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_compare_entry;
+extern const struct cmd_entry cmd_sql_entry;
 
 /* cmd_table: every command, in listing order, NULL-terminated. */
 extern const struct cmd_entry *const cmd_table[];

@@ -1,6 +1,7 @@
 /*
  * src/util.c: error messages, memory wrappers, number parsing, files,
- * written traces and the PRNG of the kmemlab program (see util.h).
+ * written traces, the PRNG, aligned tables and the results database of
+ * the kmemlab program (see util.h).
  */
 #include "config.h"
 
@@ -9,8 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
+#include <kmemlab/db.h>
 #include <kmemlab/trace.h>
 
 #include "util.h"
@@ -226,6 +231,38 @@ util_parse_size(const char *s, uint64_t *valp, const char **cause)
 }
 
 int
+util_parse_duration(const char *s, uint64_t *nsp, const char **cause)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ns;
+	} units[] = {
+		{ "", 1 }, { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 },
+		{ "s", 1000000000 }
+	};
+	const char *end;
+	uint64_t val;
+
+	if (util_parse_prefix(s, &val, &end, cause) != 0) {
+		if (strcmp(*cause, "not a number") == 0)
+			*cause = "not a duration (N[ns|us|ms|s])";
+		return -1;
+	}
+	for (size_t i = 0; i < nitems(units); i++) {
+		if (strcmp(end, units[i].unit) != 0)
+			continue;
+		if (val > UINT64_MAX / units[i].ns) {
+			*cause = "too large";
+			return -1;
+		}
+		*nsp = val * units[i].ns;
+		return 0;
+	}
+	*cause = "not a duration (N[ns|us|ms|s])";
+	return -1;
+}
+
+int
 util_parse_addr(const char *s, uint64_t *valp, const char **cause)
 {
 	return util_parse_uint(s, UINT64_MAX, valp, cause);
@@ -363,4 +400,247 @@ util_rng_below(struct util_rng *rng, uint64_t n)
 		v = util_rng_next(rng);
 	} while (v > limit);
 	return v % n;
+}
+
+/* ---- tables with aligned columns */
+
+void
+util_table_init(struct util_table *t, unsigned ncols, const char *align)
+{
+	memset(t, 0, sizeof(*t));
+	t->t_ncols = ncols;
+	t->t_align = xmalloc(ncols);
+	for (unsigned c = 0; c < ncols; c++)
+		t->t_align[c] = align != NULL && align[c] == 'r' ? 'r' : 'l';
+}
+
+void
+util_table_set_align(struct util_table *t, unsigned col, char align)
+{
+	if (col < t->t_ncols)
+		t->t_align[col] = align;
+}
+
+void
+util_table_add(struct util_table *t, const char *str)
+{
+	if (t->t_ncells == t->t_cap) {
+		t->t_cap = t->t_cap == 0 ? 64 : t->t_cap * 2;
+		t->t_cells = xreallocarray(t->t_cells, t->t_cap,
+		    sizeof(char *));
+	}
+	t->t_cells[t->t_ncells++] = xstrdup(str);
+}
+
+void
+util_table_addf(struct util_table *t, const char *fmt, ...)
+{
+	char cell[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cell, sizeof(cell), fmt, ap);
+	va_end(ap);
+	util_table_add(t, cell);
+}
+
+void
+util_table_row(struct util_table *t, const char *fmt, ...)
+{
+	char line[4096], *p, *tab;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	p = line;
+	for (unsigned c = 0; c < t->t_ncols; c++) {
+		if ((tab = strchr(p, '\t')) != NULL)
+			*tab = '\0';
+		util_table_add(t, p);
+		p = tab != NULL ? tab + 1 : p + strlen(p);
+	}
+}
+
+/* A cell drawn as dashes across its column (util_table_rule). */
+#define UTIL_TABLE_RULE	"\001"
+
+void
+util_table_rule(struct util_table *t)
+{
+	for (unsigned c = 0; c < t->t_ncols; c++)
+		util_table_add(t, UTIL_TABLE_RULE);
+}
+
+size_t
+util_table_rows(const struct util_table *t)
+{
+	return (t->t_ncells + t->t_ncols - 1) / t->t_ncols;
+}
+
+void
+util_table_print(struct util_table *t, FILE *fp, unsigned indent)
+{
+	size_t *width, len, rows = util_table_rows(t), i, end;
+	char *line = NULL;
+	size_t cap = 0;
+	const char *cell;
+
+	width = xcalloc(t->t_ncols, sizeof(*width));
+	for (i = 0; i < t->t_ncells; i++) {
+		if (strcmp(t->t_cells[i], UTIL_TABLE_RULE) == 0)
+			continue;
+		len = strlen(t->t_cells[i]);
+		if (len > width[i % t->t_ncols])
+			width[i % t->t_ncols] = len;
+	}
+	for (i = 0; i < t->t_ncols; i++)
+		cap += width[i] + 2;
+	line = xmalloc(cap + indent + 1);
+	for (size_t r = 0; r < rows; r++) {
+		end = (size_t)sprintf(line, "%*s", (int)indent, "");
+		for (unsigned c = 0; c < t->t_ncols; c++) {
+			i = r * t->t_ncols + c;
+			cell = i < t->t_ncells ? t->t_cells[i] : "";
+			if (strcmp(cell, UTIL_TABLE_RULE) == 0) {
+				end += (size_t)sprintf(line + end, "%s",
+				    c == 0 ? "" : "  ");
+				memset(line + end, '-', width[c]);
+				end += width[c];
+				continue;
+			}
+			end += (size_t)sprintf(line + end,
+			    t->t_align[c] == 'l' ? "%s%-*s" : "%s%*s",
+			    c == 0 ? "" : "  ", (int)width[c], cell);
+		}
+		while (end > 0 && line[end - 1] == ' ')
+			end--;
+		fprintf(fp, "%.*s\n", (int)end, line);
+	}
+	free(line);
+	free(width);
+	util_table_free(t);
+}
+
+void
+util_table_free(struct util_table *t)
+{
+	for (size_t i = 0; i < t->t_ncells; i++)
+		free(t->t_cells[i]);
+	free(t->t_cells);
+	free(t->t_align);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- the results database */
+
+struct kml_db *
+util_db_open(const char *path, bool must_exist)
+{
+	struct kml_db *db;
+	struct stat st;
+	char err[1024];
+
+	if (must_exist && stat(path, &st) != 0) {
+		util_error("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((db = kml_db_open(path, err, sizeof(err))) == NULL)
+		util_error("%s", err);
+	return db;
+}
+
+int
+util_db_close(struct kml_db *db)
+{
+	char err[1024];
+
+	if (kml_db_close(db, err, sizeof(err)) != 0) {
+		util_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+struct sqlite3_stmt *
+util_db_prepare(struct kml_db *db, const char *path, const char *sql)
+{
+	sqlite3 *h = kml_db_handle(db);
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+		util_error("%s: %s", path, sqlite3_errmsg(h));
+		return NULL;
+	}
+	return st;
+}
+
+int64_t
+util_db_latest_run(struct kml_db *db, const char *path, const char *status)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int rc;
+
+	st = util_db_prepare(db, path, status != NULL ?
+	    "SELECT max(id) FROM runs WHERE status = ?1" :
+	    "SELECT max(id) FROM runs");
+	if (st == NULL)
+		return -1;
+	if (status != NULL)
+		sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE) {
+		util_error("%s: %s", path,
+		    sqlite3_errmsg(kml_db_handle(db)));
+		id = -1;
+	}
+	sqlite3_finalize(st);
+	return id;
+}
+
+int
+util_parse_run(const char *arg, int64_t *idp)
+{
+	const char *cause;
+	uint64_t v;
+
+	if (util_parse_uint(arg, INT64_MAX, &v, &cause) != 0 || v == 0)
+		return util_bad("run", arg, "not a run id");
+	*idp = (int64_t)v;
+	return 0;
+}
+
+int
+util_db_find_run(struct kml_db *db, const char *path, int64_t id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = util_db_prepare(db, path,
+	    "SELECT id FROM runs WHERE id = ?1")) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		util_error("%s: no run %" PRId64, path, id);
+	else
+		util_error("%s: %s", path, sqlite3_errmsg(kml_db_handle(db)));
+	return -1;
+}
+
+/* ---- figures */
+
+const char *
+util_pct(char *buf, size_t len, double part, double whole)
+{
+	if (whole == 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f%%", 100.0 * part / whole);
+	return buf;
 }

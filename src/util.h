@@ -15,6 +15,9 @@
  *    closed in one step, for the "wrote OUT: ..." report line.
  *  - A small deterministic PRNG (splitmix64): the same seed gives the same
  *    sequence on every host.
+ *  - Tables printed with aligned columns (runs, report, compare, sql).
+ *  - The results database: opened by path (default ./kmemlab.db) with
+ *    errors reported once, and prepared SQL statements.
  */
 #ifndef KMEMLAB_UTIL_H
 #define KMEMLAB_UTIL_H
@@ -82,6 +85,14 @@ int util_parse_uint(const char *s, uint64_t max, uint64_t *valp,
  * K, M, G or T suffix (either case) multiplying by 2^10, 2^20, 2^30, 2^40.
  */
 int util_parse_size(const char *s, uint64_t *valp, const char **cause);
+
+/*
+ * util_parse_duration: a duration in nanoseconds: a number with an
+ * optional unit ns (the default), us, ms or s, e.g. "250us", "1ms".
+ * => returns 0 and sets *nsp, or -1 with *cause "not a duration (N[ns|us|ms|s])"
+ *    or "too large".
+ */
+int util_parse_duration(const char *s, uint64_t *nsp, const char **cause);
 
 /* util_parse_addr: an address, util_parse_uint with max UINT64_MAX. */
 int util_parse_addr(const char *s, uint64_t *valp, const char **cause);
@@ -175,5 +186,118 @@ uint64_t util_rng_next(struct util_rng *rng);
  * modulo bias).  => n > 0.
  */
 uint64_t util_rng_below(struct util_rng *rng, uint64_t n);
+
+/* ---- tables with aligned columns */
+
+/*
+ * A table being built: cells added row by row, printed with each column
+ * as wide as its widest cell, two spaces apart.
+ */
+struct util_table {
+	unsigned t_ncols;		/* columns, >= 1 */
+	char *t_align;			/* one 'l' or 'r' per column */
+	char **t_cells;			/* t_ncells cells, row-major */
+	size_t t_ncells;
+	size_t t_cap;			/* cells allocated */
+};
+
+/*
+ * util_table_init: an empty table of ncols columns; align gives one 'l'
+ * (left) or 'r' (right) per column, NULL: all left.
+ */
+void util_table_init(struct util_table *t, unsigned ncols, const char *align);
+
+/* util_table_set_align: align column col ('l' or 'r'). */
+void util_table_set_align(struct util_table *t, unsigned col, char align);
+
+/* util_table_add: append the cell str (copied) to the current row. */
+void util_table_add(struct util_table *t, const char *str);
+
+/* util_table_addf: util_table_add of a formatted cell. */
+void util_table_addf(struct util_table *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * util_table_row: append a whole row whose cells fmt gives separated by
+ * tabs.  => the row's cells hold no tab of their own.
+ */
+void util_table_row(struct util_table *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * util_table_rule: append a row of dashes, each as wide as its column
+ * (the rule under the titles of an illumos ::kmastat table).
+ * => the current row is empty.
+ */
+void util_table_rule(struct util_table *t);
+
+/* util_table_rows: the rows so far (a partial row counts). */
+size_t util_table_rows(const struct util_table *t);
+
+/*
+ * util_table_print: print t on fp, each line indent spaces in, without
+ * trailing blanks, then free t (util_table_free).
+ */
+void util_table_print(struct util_table *t, FILE *fp, unsigned indent);
+
+/* util_table_free: free the cells of t. */
+void util_table_free(struct util_table *t);
+
+/* ---- the results database */
+
+#define UTIL_DB_DEFAULT		"kmemlab.db"	/* --db's default */
+
+struct kml_db;
+struct sqlite3;
+struct sqlite3_stmt;
+
+/*
+ * util_db_open: open the results database at path (kml_db_open: created
+ * or migrated as needed).  With must_exist, a path that does not exist is
+ * an error ("PATH: No such file or directory") rather than a new
+ * database: the commands that only read use it.
+ * => returns the database, or NULL after reporting.
+ */
+struct kml_db *util_db_open(const char *path, bool must_exist);
+
+/* util_db_close: close db.  => 0, or -1 after reporting. */
+int util_db_close(struct kml_db *db);
+
+/*
+ * util_db_prepare: prepare the one statement sql on db's handle.
+ * => returns the statement, or NULL after reporting SQLite's message
+ *    ("PATH: no such table: runs").
+ */
+struct sqlite3_stmt *util_db_prepare(struct kml_db *db, const char *path,
+    const char *sql);
+
+/*
+ * util_db_latest_run: the latest run of db whose status is status (NULL:
+ * any status).
+ * => returns its id, 0 when there is none, or -1 after reporting.
+ */
+int64_t util_db_latest_run(struct kml_db *db, const char *path,
+    const char *status);
+
+/*
+ * util_parse_run: parse arg as a run id (a positive number).
+ * => returns 0 with *idp set, or KML_EXIT_USAGE after reporting "bad run
+ *    'x': not a run id".
+ */
+int util_parse_run(const char *arg, int64_t *idp);
+
+/*
+ * util_db_find_run: check that run id is in db.
+ * => returns 0, or -1 after reporting "PATH: no run 7".
+ */
+int util_db_find_run(struct kml_db *db, const char *path, int64_t id);
+
+/* ---- figures */
+
+/*
+ * util_pct: 100 * part / whole, formatted "12.3%" into buf, "-" when
+ * whole is 0.  => returns buf.
+ */
+const char *util_pct(char *buf, size_t len, double part, double whole);
 
 #endif /* KMEMLAB_UTIL_H */

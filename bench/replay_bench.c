@@ -1,0 +1,376 @@
+/*
+ * bench/replay_bench.c: replay speed, against a bare malloc/free replay.
+ *
+ * For each trace (default: the .kmt files of $top_srcdir/traces), in one run:
+ *  - decode: reading every event (kml_trace_next), the floor;
+ *  - baseline: the same events through the C library's malloc/free with
+ *    an open-addressing map from (family, recorded pointer) to the
+ *    malloc'd block: what a bare replay costs;
+ *  - replay: kml_replay_run with the netbsd policy, the trace's CPUs, afap
+ *    timing, no database;
+ *  - replay+db: the same storing into a fresh SQLite database with time
+ *    series every 1 ms of virtual time (kml_db_hooks, kml_db_run_end).
+ * Each figure is the best of -r runs (default 3), in events per second,
+ * with the ratios replay/baseline and (replay+db)/replay.  -g N adds a
+ * generated trace of N events (gen random, 8 CPUs, seed 1) written to a
+ * temporary file first.  Peak RSS (getrusage) is printed after each trace.
+ * Usage: replay_bench [-r RUNS] [-g EVENTS] [FILE.kmt ...]
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <kmemlab/db.h>
+#include <kmemlab/replay.h>
+#include <kmemlab/trace.h>
+#include <kmemlab/tracegen.h>
+
+static double
+rb_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+rb_die(const char *msg)
+{
+	fprintf(stderr, "replay_bench: %s\n", msg);
+	exit(1);
+}
+
+static struct kml_trace *
+rb_open(const char *path)
+{
+	char err[512];
+	struct kml_trace *t = kml_trace_open_read(path, err, sizeof(err));
+
+	if (t == NULL)
+		rb_die(err);
+	return t;
+}
+
+/* ---- the baseline: malloc/free with a pointer map */
+
+struct rb_ent {
+	uint64_t key;		/* family << 60 ^ recorded pointer, 0 empty */
+	void *blk;
+};
+
+struct rb_map {
+	struct rb_ent *tab;
+	size_t mask, n;
+};
+
+static inline uint64_t
+rb_hash(uint64_t k)
+{
+	return (k * 0x9e3779b97f4a7c15ull) >> 20;
+}
+
+static void
+rb_grow(struct rb_map *m)
+{
+	size_t cap = m->tab ? (m->mask + 1) * 2 : 1 << 16;
+	struct rb_ent *old = m->tab, *tab = calloc(cap, sizeof(*tab));
+	size_t oldcap = m->tab ? m->mask + 1 : 0;
+
+	if (tab == NULL)
+		rb_die("out of memory");
+	m->tab = tab;
+	m->mask = cap - 1;
+	for (size_t i = 0; i < oldcap; i++) {
+		if (old[i].key == 0)
+			continue;
+		size_t j = rb_hash(old[i].key) & m->mask;
+
+		while (tab[j].key != 0)
+			j = (j + 1) & m->mask;
+		tab[j] = old[i];
+	}
+	free(old);
+}
+
+static void
+rb_put(struct rb_map *m, uint64_t key, void *blk)
+{
+	if (m->tab == NULL || (m->n + 1) * 2 > m->mask + 1)
+		rb_grow(m);
+	size_t j = rb_hash(key) & m->mask;
+
+	while (m->tab[j].key != 0 && m->tab[j].key != key)
+		j = (j + 1) & m->mask;
+	if (m->tab[j].key == key) {
+		free(m->tab[j].blk);	/* the trace missed a free */
+	} else
+		m->n++;
+	m->tab[j].key = key;
+	m->tab[j].blk = blk;
+}
+
+/* rb_take: remove key (backward-shift deletion); its block or NULL. */
+static void *
+rb_take(struct rb_map *m, uint64_t key)
+{
+	if (m->tab == NULL)
+		return NULL;
+	size_t j = rb_hash(key) & m->mask;
+
+	while (m->tab[j].key != 0 && m->tab[j].key != key)
+		j = (j + 1) & m->mask;
+	if (m->tab[j].key == 0)
+		return NULL;
+	void *blk = m->tab[j].blk;
+	size_t i = j;
+
+	for (;;) {
+		m->tab[i].key = 0;
+		size_t k = i;
+
+		for (;;) {
+			k = (k + 1) & m->mask;
+			if (m->tab[k].key == 0) {
+				m->n--;
+				return blk;
+			}
+			size_t h = rb_hash(m->tab[k].key) & m->mask;
+
+			if (i <= k ? (h <= i || h > k) : (h <= i && h > k))
+				break;
+		}
+		m->tab[i] = m->tab[k];
+		i = k;
+	}
+}
+
+static uint64_t
+rb_family(unsigned op)
+{
+	switch (op) {
+	case KML_OP_PAGE_ALLOC: case KML_OP_PAGE_FREE:
+		return 2;
+	case KML_OP_MALLOC: case KML_OP_CALLOC: case KML_OP_REALLOC:
+	case KML_OP_FREE: case KML_OP_MEMALIGN: case KML_OP_POSIX_MEMALIGN:
+	case KML_OP_ALIGNED_ALLOC: case KML_OP_VALLOC:
+		return 3;
+	case KML_OP_VMEM_ALLOC: case KML_OP_VMEM_FREE:
+		return 4;
+	case KML_OP_POOL_GET: case KML_OP_POOL_PUT:
+		return 5;
+	default:
+		return 1;
+	}
+}
+
+/* rb_baseline: the bare replay; returns the events. */
+static uint64_t
+rb_baseline(const char *path)
+{
+	struct kml_trace *t = rb_open(path);
+	struct kml_trace_event ev;
+	struct rb_map m = { NULL, 0, 0 };
+	uint64_t n = 0, psz = kml_trace_header(t)->th_pagesize;
+
+	while (kml_trace_next(t, &ev) == 1) {
+		uint64_t fam = rb_family(ev.te_op) << 60;
+
+		n++;
+		if (kml_trace_op_frees(ev.te_op)) {
+			uint64_t p = ev.te_op == KML_OP_REALLOC ? ev.te_oldptr :
+			    ev.te_ptr;
+
+			free(rb_take(&m, fam ^ p));
+		}
+		if (kml_trace_op_allocates(ev.te_op) && ev.te_ptr != 0) {
+			uint64_t size = ev.te_op == KML_OP_PAGE_ALLOC ?
+			    psz << ev.te_order : ev.te_size;
+			void *blk = malloc(size ? size : 1);
+
+			if (blk == NULL)
+				rb_die("out of memory");
+			*(volatile char *)blk = 0;
+			rb_put(&m, fam ^ ev.te_ptr, blk);
+		}
+	}
+	kml_trace_close(t, NULL, 0);
+	for (size_t i = 0; m.tab != NULL && i <= m.mask; i++)
+		free(m.tab[i].blk);
+	free(m.tab);
+	return n;
+}
+
+static uint64_t
+rb_decode(const char *path)
+{
+	struct kml_trace *t = rb_open(path);
+	struct kml_trace_event ev;
+	uint64_t n = 0;
+
+	while (kml_trace_next(t, &ev) == 1)
+		n++;
+	kml_trace_close(t, NULL, 0);
+	return n;
+}
+
+/* rb_replay: one replay, with a database when dbpath is not NULL. */
+static uint64_t
+rb_replay(const char *path, const char *dbpath)
+{
+	struct kml_replay_config rc;
+	struct kml_replay_hooks hooks;
+	struct kml_trace *t = rb_open(path);
+	struct kml_db *db = NULL;
+	struct kml_replay *r;
+	int64_t id = 0;
+	char err[512];
+	unsigned st;
+
+	kml_replay_config_init(&rc);
+	rc.rc_timing = KML_TIMING_AFAP;
+	memset(&hooks, 0, sizeof(hooks));
+	if (dbpath != NULL) {
+		struct kml_db_run run = {
+			.dr_trace = path, .dr_policy = "netbsd", .dr_config = "",
+			.dr_timing = "afap", .dr_version = PACKAGE_VERSION
+		};
+
+		rc.rc_sample_ns = 1000000;
+		unlink(dbpath);
+		if ((db = kml_db_open(dbpath, err, sizeof(err))) == NULL ||
+		    kml_db_run_begin(db, &run, &id, err, sizeof(err)) != 0)
+			rb_die(err);
+		kml_db_hooks(db, id, &hooks);
+	}
+	r = kml_replay_create(&rc, t, &hooks, err, sizeof(err));
+	if (r == NULL)
+		rb_die(err);
+	st = kml_replay_run(r);
+	if (st != KML_REPLAY_COMPLETED)
+		rb_die(kml_replay_errmsg(r));
+	uint64_t n = kml_replay_totals(r)->rt_events;
+
+	if (db != NULL) {
+		if (kml_db_run_end(db, id, r, st, 0.0, err, sizeof(err)) != 0 ||
+		    kml_db_close(db, err, sizeof(err)) != 0)
+			rb_die(err);
+	}
+	kml_replay_destroy(r);
+	kml_trace_close(t, NULL, 0);
+	return n;
+}
+
+/* rb_best: the best rate of runs calls of fn. */
+static double
+rb_best(int runs, uint64_t (*fn)(const char *, const char *), const char *a,
+    const char *b)
+{
+	double best = 0;
+
+	for (int i = 0; i < runs; i++) {
+		double t0 = rb_now();
+		uint64_t n = fn(a, b);
+		double rate = (double)n / (rb_now() - t0);
+
+		if (rate > best)
+			best = rate;
+	}
+	return best;
+}
+
+static uint64_t rb_decode2(const char *p, const char *u) { (void)u; return rb_decode(p); }
+static uint64_t rb_baseline2(const char *p, const char *u) { (void)u; return rb_baseline(p); }
+
+static void
+rb_file(const char *path, int runs)
+{
+	char dbpath[] = "/tmp/replay_bench.XXXXXX";
+	int fd = mkstemp(dbpath);
+	struct rusage ru;
+
+	if (fd < 0)
+		rb_die(strerror(errno));
+	close(fd);
+	double dec = rb_best(runs, rb_decode2, path, NULL);
+	double base = rb_best(runs, rb_baseline2, path, NULL);
+	double rep = rb_best(runs, rb_replay, path, NULL);
+	double repdb = rb_best(runs, rb_replay, path, dbpath);
+
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%-24s %12.0f %12.0f %12.0f %12.0f %8.2f %8.2f %9ld\n",
+	    strrchr(path, '/') ? strrchr(path, '/') + 1 : path, dec, base, rep,
+	    repdb, base / rep, rep / repdb, ru.ru_maxrss / 1024);
+	unlink(dbpath);
+	fflush(stdout);
+}
+
+int
+main(int argc, char **argv)
+{
+	int runs = 3, ch;
+	uint64_t gen = 0;
+
+	while ((ch = getopt(argc, argv, "r:g:")) != -1) {
+		if (ch == 'r')
+			runs = atoi(optarg) > 0 ? atoi(optarg) : 1;
+		else if (ch == 'g')
+			gen = strtoull(optarg, NULL, 10);
+		else {
+			fprintf(stderr, "usage: replay_bench [-r RUNS] [-g EVENTS] [FILE.kmt ...]\n");
+			return 2;
+		}
+	}
+	printf("replay_bench: best of %d runs, events/s; replay = netbsd policy, "
+	    "trace CPUs, afap; +db = SQLite with samples every 1 ms virtual\n",
+	    runs);
+	printf("%-24s %12s %12s %12s %12s %8s %8s %9s\n", "trace", "decode",
+	    "malloc", "replay", "replay+db", "base/rep", "rep/+db",
+	    "maxrss MB");
+	for (int i = optind; i < argc; i++)
+		rb_file(argv[i], runs);
+	if (optind == argc) {
+		char pat[4096];
+		const char *top = getenv("top_srcdir");
+		glob_t g;
+
+		snprintf(pat, sizeof(pat), "%s/traces/*.kmt", top ? top : ".");
+		if (glob(pat, 0, NULL, &g) == 0) {
+			for (size_t i = 0; i < g.gl_pathc; i++)
+				rb_file(g.gl_pathv[i], runs);
+			globfree(&g);
+		}
+	}
+	if (gen > 0) {
+		struct kml_gen_params p;
+		struct kml_trace_header th;
+		char path[] = "/tmp/replay_bench_gen.XXXXXX", err[512];
+		int fd = mkstemp(path);
+
+		if (fd < 0)
+			rb_die(strerror(errno));
+		close(fd);
+		kml_gen_params_init(&p, KML_GEN_RANDOM);
+		p.tg_ncpu = 8;
+		p.tg_events = gen;
+		kml_gen_header(&p, &th);
+		struct kml_trace *w = kml_trace_open_write(path, &th, err,
+		    sizeof(err));
+
+		if (w == NULL || kml_gen_run(&p, w) != 0 ||
+		    kml_trace_close(w, err, sizeof(err)) != 0)
+			rb_die(err);
+		printf("(generated: gen random --cpus 8 --events %llu --seed 1)\n",
+		    (unsigned long long)gen);
+		rb_file(path, runs);
+		unlink(path);
+	}
+	return 0;
+}
