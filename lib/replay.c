@@ -2346,13 +2346,13 @@ kml_replay_site_next(const struct kml_replay *r,
 unsigned
 kml_replay_narenas(const struct kml_replay *r)
 {
-	return 2 + r->r_narenas;
+	return 3 + r->r_narenas;
 }
 
 vmem_t *
 kml_replay_arena(const struct kml_replay *r, unsigned i, const char **sourcep)
 {
-	KML_ASSERT(i < 2 + r->r_narenas);
+	KML_ASSERT(i < 3 + r->r_narenas);
 	if (i == 0) {
 		*sourcep = NULL;
 		return kmem_arena;
@@ -2360,8 +2360,10 @@ kml_replay_arena(const struct kml_replay *r, unsigned i, const char **sourcep)
 	*sourcep = "kmem_arena";
 	if (i == 1)
 		return kmem_va_arena;
+	if (i == 2)
+		return kmem_pageable_arena;
 	*sourcep = "kmem_va_arena";
-	return r->r_str[r->r_arenas[i - 2]].s_arena;
+	return r->r_str[r->r_arenas[i - 3]].s_arena;
 }
 
 void

@@ -75,7 +75,7 @@
 
 vmem_t *kmem_arena;
 vmem_t *kmem_va_arena;
-static vmem_t *kmem_pageable_arena;	/* pageable memory, see section 2 */
+vmem_t *kmem_pageable_arena;		/* pageable memory, see section 2 */
 
 static struct {
 	bool up;			/* uvm_init done */

@@ -293,9 +293,14 @@ test_mapping(void)
 	s = rt_site(x.r, "p [mypool]");
 	tap_ok(s != NULL && s->rs_bytes_alloc == 48 && s->rs_frees == 1,
 	    "pool_get 48 from mypool");
-	tap_is(kml_replay_narenas(x.r), 3, "arenas: kmem_arena, kmem_va_arena, arena1");
+	tap_is(kml_replay_narenas(x.r), 4, "arenas: kmem_arena, kmem_va_arena, "
+	    "kmem_pageable_arena, arena1");
 	vm = kml_replay_arena(x.r, 2, &src);
-	tap_is_str(vm != NULL ? vmem_name(vm) : NULL, "arena1", "arena 2 is arena1");
+	tap_is_str(vm != NULL ? vmem_name(vm) : NULL, "kmem_pageable_arena",
+	    "arena 2 is kmem_pageable_arena");
+	tap_is_str(src, "kmem_arena", "kmem_pageable_arena imports from kmem_arena");
+	vm = kml_replay_arena(x.r, 3, &src);
+	tap_is_str(vm != NULL ? vmem_name(vm) : NULL, "arena1", "arena 3 is arena1");
 	tap_is_str(src, "kmem_va_arena", "arena1 imports from kmem_va_arena");
 	tap_ok(rt_cache("mypool") != NULL, "pool mypool created");
 	/* conservation per site */

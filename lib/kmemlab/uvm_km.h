@@ -69,6 +69,7 @@ void uvm_fini(void);
 /* The kernel address-space arenas (NULL before uvm_init). */
 extern vmem_t *kmem_arena;
 extern vmem_t *kmem_va_arena;
+extern vmem_t *kmem_pageable_arena;	/* pageable memory: address space only */
 
 /* uvm_pagesize: the page size in bytes (0 before uvm_init). */
 uint64_t uvm_pagesize(void);
