@@ -35,9 +35,19 @@
  *      been released to the source);
  *  (5) every start and size is a multiple of the quantum, every size > 0.
  *
- * Span tags are also on a list of their own, in address order, so that
- * vmem_add finds its place and checks for overlap in time proportional to
- * the number of spans, not segments.
+ * Span tags are also on a list of their own, in address order (the span
+ * list), and in the span index: an AVL tree of the span tags keyed by
+ * start address.  Its links (bt_left, bt_right, bt_height) are in the
+ * tag, which makes every tag 16 bytes larger though only span tags use
+ * them.  A new span (vmem_add, an import) finds its place on the span
+ * list, and is checked for overlap, by descents of the tree instead of
+ * walks of the list, and a released span leaves the tree, each in
+ * O(log n) time for n spans: an AVL tree of n nodes is at most
+ * 1.44 log2(n + 2) high.  Only the checker (O(n)) walks the whole tree.
+ * Invariant (checked): an in-order walk of the tree visits exactly the
+ * spans of the span list, in the same order; each node's height is one
+ * more than its taller child's, and its children's heights differ by at
+ * most one.
  *
  * ---- 3. Freelists and the bitmap
  *
@@ -185,6 +195,7 @@
 #define VMEM_BT_MAXOP	4		/* tags one operation may need */
 #define VMEM_BT_CACHE	64		/* spare tags kept per arena */
 #define VMEM_QCACHE_MAX	16		/* most quantum caches per arena */
+#define VMEM_SPT_MAXDEPTH 96		/* span index height, at most (> 1.44 * 64) */
 
 #define VM_SLEEPMASK	(VM_SLEEP | VM_NOSLEEP)
 #define VM_FITMASK	(VM_INSTANTFIT | VM_BESTFIT | VM_NEXTFIT)
@@ -206,6 +217,9 @@ typedef struct bt {
 	vmem_size_t bt_size;
 	uint8_t bt_type;		/* enum bt_type */
 	uint8_t bt_xalloc;		/* busy: allocated by vmem_xalloc */
+	uint8_t bt_height;		/* span: height in the span index */
+	struct bt *bt_left;		/* span: span index, lower starts */
+	struct bt *bt_right;		/* span: span index, higher starts */
 } bt_t;
 
 struct vmem {
@@ -228,6 +242,7 @@ struct vmem {
 	/* segment list, span list, freelists */
 	bt_t vm_seg0;			/* sentinel of the segment list */
 	bt_t *vm_spans;			/* span tags, address order */
+	bt_t *vm_spanroot;		/* span index (AVL tree) root */
 	bt_t *vm_freelist[VMEM_MAXORDER];
 	uint64_t vm_freemap;		/* bit n set iff freelist n non-empty */
 
@@ -663,6 +678,170 @@ bt_lookupbusy(vmem_t *vm, vmem_addr_t addr)
 	return bt;
 }
 
+/* ---- the span index (an AVL tree of span tags keyed by bt_start) */
+
+static inline unsigned
+spt_height(const bt_t *t)
+{
+	return t != NULL ? t->bt_height : 0;
+}
+
+/* spt_fix: recompute t's height from its children's. */
+static inline void
+spt_fix(bt_t *t)
+{
+	unsigned hl = spt_height(t->bt_left), hr = spt_height(t->bt_right);
+
+	t->bt_height = (uint8_t)(1 + (hl > hr ? hl : hr));
+}
+
+/* spt_rotright: rotate t's left child up.  => returns the new subtree root. */
+static bt_t *
+spt_rotright(bt_t *t)
+{
+	bt_t *l = t->bt_left;
+
+	t->bt_left = l->bt_right;
+	l->bt_right = t;
+	spt_fix(t);
+	spt_fix(l);
+	return l;
+}
+
+/* spt_rotleft: rotate t's right child up.  => returns the new subtree root. */
+static bt_t *
+spt_rotleft(bt_t *t)
+{
+	bt_t *r = t->bt_right;
+
+	t->bt_right = r->bt_left;
+	r->bt_left = t;
+	spt_fix(t);
+	spt_fix(r);
+	return r;
+}
+
+/*
+ * spt_balance: restore the AVL property at t after one insertion into or
+ * one removal from a subtree of t.
+ * => t's children are AVL trees whose heights differ by at most two.
+ * => returns the new subtree root, its height fixed.
+ */
+static bt_t *
+spt_balance(bt_t *t)
+{
+	unsigned hl = spt_height(t->bt_left), hr = spt_height(t->bt_right);
+
+	if (hl > hr + 1) {
+		if (spt_height(t->bt_left->bt_left) <
+		    spt_height(t->bt_left->bt_right))
+			t->bt_left = spt_rotleft(t->bt_left);
+		return spt_rotright(t);
+	}
+	if (hr > hl + 1) {
+		if (spt_height(t->bt_right->bt_right) <
+		    spt_height(t->bt_right->bt_left))
+			t->bt_right = spt_rotright(t->bt_right);
+		return spt_rotleft(t);
+	}
+	spt_fix(t);
+	return t;
+}
+
+/*
+ * spt_insert: add the span tag span to the subtree t.
+ * => no span of t starts at span's start.
+ * => returns the new subtree root.
+ */
+static bt_t *
+spt_insert(bt_t *t, bt_t *span)
+{
+	if (t == NULL) {
+		span->bt_left = span->bt_right = NULL;
+		span->bt_height = 1;
+		return span;
+	}
+	if (span->bt_start < t->bt_start)
+		t->bt_left = spt_insert(t->bt_left, span);
+	else
+		t->bt_right = spt_insert(t->bt_right, span);
+	return spt_balance(t);
+}
+
+/*
+ * spt_removemin: take the lowest span out of the non-empty subtree t.
+ * => sets *minp to it; returns the new subtree root.
+ */
+static bt_t *
+spt_removemin(bt_t *t, bt_t **minp)
+{
+	if (t->bt_left == NULL) {
+		*minp = t;
+		return t->bt_right;
+	}
+	t->bt_left = spt_removemin(t->bt_left, minp);
+	return spt_balance(t);
+}
+
+/*
+ * spt_remove: take the span tag span out of the subtree t.
+ * => span is in t.  Returns the new subtree root.
+ */
+static bt_t *
+spt_remove(bt_t *t, bt_t *span)
+{
+	bt_t *min, *right;
+
+	KML_ASSERT(t != NULL);
+	if (span->bt_start < t->bt_start) {
+		t->bt_left = spt_remove(t->bt_left, span);
+		return spt_balance(t);
+	}
+	if (span->bt_start > t->bt_start) {
+		t->bt_right = spt_remove(t->bt_right, span);
+		return spt_balance(t);
+	}
+	KML_ASSERT(t == span);
+	if (t->bt_right == NULL)
+		return t->bt_left;
+	right = spt_removemin(t->bt_right, &min);
+	min->bt_left = t->bt_left;
+	min->bt_right = right;
+	return spt_balance(min);
+}
+
+/* spt_last_at: the last span that starts at or below addr, or NULL. */
+static bt_t *
+spt_last_at(const vmem_t *vm, vmem_addr_t addr)
+{
+	bt_t *last = NULL;
+
+	for (bt_t *t = vm->vm_spanroot; t != NULL; ) {
+		if (t->bt_start <= addr) {
+			last = t;
+			t = t->bt_right;
+		} else
+			t = t->bt_left;
+	}
+	return last;
+}
+
+/* spt_first_ending: the first span whose last address is >= addr, or NULL. */
+static bt_t *
+spt_first_ending(const vmem_t *vm, vmem_addr_t addr)
+{
+	bt_t *first = NULL;
+
+	for (bt_t *t = vm->vm_spanroot; t != NULL; ) {
+		if (bt_end(t) >= addr) {
+			first = t;
+			t = t->bt_left;
+		} else
+			t = t->bt_right;
+	}
+	return first;
+}
+
 /* ---- spans */
 
 /*
@@ -673,12 +852,12 @@ bt_lookupbusy(vmem_t *vm, vmem_addr_t addr)
 static bt_t *
 vmem_addspan(vmem_t *vm, vmem_addr_t addr, vmem_size_t size, enum bt_type type)
 {
-	bt_t *span, *seg, *next, **pp, *where;
+	bt_t *span, *seg, *next, **pp, *where, *prev;
 
 	/* the first span that starts after addr, and its place */
-	for (pp = &vm->vm_spans; (next = *pp) != NULL; pp = &next->bt_lnext)
-		if (next->bt_start > addr)
-			break;
+	prev = spt_last_at(vm, addr);
+	pp = prev != NULL ? &prev->bt_lnext : &vm->vm_spans;
+	next = *pp;
 	span = bt_get(vm);
 	span->bt_start = addr;
 	span->bt_size = size;
@@ -694,6 +873,7 @@ vmem_addspan(vmem_t *vm, vmem_addr_t addr, vmem_size_t size, enum bt_type type)
 	if (next != NULL)
 		next->bt_lprevp = &span->bt_lnext;
 	*pp = span;
+	vm->vm_spanroot = spt_insert(vm->vm_spanroot, span);
 
 	/* segment list: right before next's tag, or at the end */
 	where = next != NULL ? next->bt_prev : vm->vm_seg0.bt_prev;
@@ -708,19 +888,18 @@ vmem_addspan(vmem_t *vm, vmem_addr_t addr, vmem_size_t size, enum bt_type type)
 	return seg;
 }
 
-/* vmem_overlap: the span that [addr, addr+size) overlaps, or NULL. */
+/*
+ * vmem_overlap: the first span, in address order, that [addr, addr+size)
+ * overlaps, or NULL.
+ * => spans do not overlap, so their ends are in the order of their starts:
+ *    the first span ending at or above addr is the only candidate.
+ */
 static bt_t *
 vmem_overlap(vmem_t *vm, vmem_addr_t addr, vmem_size_t size)
 {
-	vmem_addr_t end = addr + size - 1;
+	bt_t *s = spt_first_ending(vm, addr);
 
-	for (bt_t *s = vm->vm_spans; s != NULL; s = s->bt_lnext) {
-		if (s->bt_start > end)
-			break;
-		if (bt_end(s) >= addr)
-			return s;
-	}
-	return NULL;
+	return s != NULL && s->bt_start <= addr + size - 1 ? s : NULL;
 }
 
 /*
@@ -739,6 +918,7 @@ vmem_takespan(vmem_t *vm, bt_t *seg, vmem_addr_t *addrp, vmem_size_t *sizep)
 	seg_remove(vm, seg, NULL);
 	seg_remove(vm, span, NULL);
 	lst_remove(span);
+	vm->vm_spanroot = spt_remove(vm->vm_spanroot, span);
 	*addrp = span->bt_start;
 	*sizep = span->bt_size;
 	vm->vm_st.spans--;
@@ -1656,6 +1836,7 @@ vmem_destroy(vmem_t *vm)
 	}
 	vm->vm_seg0.bt_next = vm->vm_seg0.bt_prev = &vm->vm_seg0;
 	vm->vm_spans = NULL;
+	vm->vm_spanroot = NULL;
 	memset(vm->vm_freelist, 0, sizeof(vm->vm_freelist));
 	vm->vm_freemap = 0;
 	memset(vm->vm_hash, 0, vm->vm_hashsize * sizeof(*vm->vm_hash));
@@ -1862,13 +2043,43 @@ vmem_strategy_parse(const char *name)
 	} while (0)
 
 /*
+ * vmem_check_spt: walk the span index t in order, matching each node with
+ * *spp, the next tag of the span list, and advancing *spp past it.
+ * => depth is t's depth in the tree.
+ * => returns t's height, or -1 with the first violation in buf.
+ */
+static int
+vmem_check_spt(const bt_t *t, const bt_t **spp, unsigned depth, char *buf,
+    size_t len)
+{
+	int hl, hr;
+
+	if (t == NULL)
+		return 0;
+	CHECK(depth < VMEM_SPT_MAXDEPTH, "span index deeper than %u at span "
+	    "%#" PRIx64, depth, t->bt_start);
+	if ((hl = vmem_check_spt(t->bt_left, spp, depth + 1, buf, len)) < 0)
+		return -1;
+	CHECK(*spp == t, "span index disagrees with the span list at span "
+	    "%#" PRIx64, t->bt_start);
+	*spp = t->bt_lnext;
+	if ((hr = vmem_check_spt(t->bt_right, spp, depth + 1, buf, len)) < 0)
+		return -1;
+	CHECK(t->bt_height == 1 + (hl > hr ? hl : hr) && hl - hr <= 1 &&
+	    hr - hl <= 1, "span index node %#" PRIx64 " has height %u, its "
+	    "children %d and %d", t->bt_start, (unsigned)t->bt_height, hl, hr);
+	return t->bt_height;
+}
+
+/*
  * vmem_check1: verify the invariants of sections 2, 3 and 6.
  * => lock held.  Returns 0, or -1 with the first violation in buf.
  */
 static int
 vmem_check1(vmem_t *vm, char *buf, size_t len)
 {
-	const bt_t *span = NULL, *prev = NULL, *sp = vm->vm_spans;
+	const bt_t *span = NULL, *prev = NULL, *sp = vm->vm_spans, *tp;
+	bt_t *const *lp = &vm->vm_spans;
 	vmem_addr_t cursor = 0;
 	uint64_t nfree = 0, nbusy = 0, inuse = 0, total = 0, imported = 0;
 	uint64_t nspans = 0, nseg = 0, lfree, steps;
@@ -1897,6 +2108,9 @@ vmem_check1(vmem_t *vm, char *buf, size_t len)
 			}
 			CHECK(sp == bt, "span list disagrees with segment list "
 			    "at span %#" PRIx64, bt->bt_start);
+			CHECK(bt->bt_lprevp == lp, "span list linkage broken "
+			    "at span %#" PRIx64, bt->bt_start);
+			lp = &bt->bt_lnext;
 			sp = sp->bt_lnext;
 			span = bt;
 			cursor = bt->bt_start;
@@ -1938,6 +2152,11 @@ vmem_check1(vmem_t *vm, char *buf, size_t len)
 		    "last span [%#" PRIx64 ", %#" PRIx64 ") not tiled",
 		    span->bt_start, span->bt_start + span->bt_size);
 	CHECK(sp == NULL, "span list has spans not on the segment list");
+	tp = vm->vm_spans;
+	if (vmem_check_spt(vm->vm_spanroot, &tp, 0, buf, len) < 0)
+		return -1;
+	CHECK(tp == NULL, "span %#" PRIx64 " is on the span list but not in "
+	    "the span index", tp->bt_start);
 	CHECK(rotor_seen, "next-fit rotor is not on the segment list");
 	CHECK(vm->vm_rotor == NULL || vm->vm_rotor->bt_start <= vm->vm_rotor_addr,
 	    "next-fit rotor tag %#" PRIx64 " starts above the rotor address %#"
