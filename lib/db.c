@@ -574,6 +574,14 @@ db_tab_clear(struct kml_db *db, enum db_tabid id)
 	t->t_nrows = 0;
 }
 
+/* db_tabs_clear: drop the buffered rows of tables [first, last). */
+static void
+db_tabs_clear(struct kml_db *db, enum db_tabid first, enum db_tabid last)
+{
+	for (enum db_tabid id = first; id < last; id++)
+		db_tab_clear(db, id);
+}
+
 /*
  * db_tab_write: insert table id's buffered rows, then drop them.
  * => inside a transaction; returns 0, or -1 with errbuf (rows dropped).
@@ -662,8 +670,7 @@ db_flush_hooks(struct kml_db *db, char *errbuf, size_t errlen)
 	    db_write(db, 0, DB_T_NHOOK, errbuf, errlen) != 0)
 		return -1;
 	if (db->d_failed) {
-		for (enum db_tabid id = 0; id < DB_T_NHOOK; id++)
-			db_tab_clear(db, id);
+		db_tabs_clear(db, 0, DB_T_NHOOK);
 		snprintf(errbuf, errlen, "%s", db->d_err);
 		db->d_failed = false;
 		return -1;
@@ -828,6 +835,20 @@ fail:
 	return -1;
 }
 
+/* db_finalize: finalize every prepared statement of db (errors ignored). */
+static void
+db_finalize(struct kml_db *db)
+{
+	for (enum db_tabid id = 0; id < DB_T_NTABS; id++) {
+		sqlite3_finalize(db->d_tabs[id].t_stmt);
+		db->d_tabs[id].t_stmt = NULL;
+	}
+	sqlite3_finalize(db->d_run_insert);
+	sqlite3_finalize(db->d_run_end);
+	sqlite3_finalize(db->d_run_mark);
+	db->d_run_insert = db->d_run_end = db->d_run_mark = NULL;
+}
+
 /* db_free: finalize everything and close (errors ignored). */
 static void
 db_free(struct kml_db *db)
@@ -835,11 +856,8 @@ db_free(struct kml_db *db)
 	for (enum db_tabid id = 0; id < DB_T_NTABS; id++) {
 		db_tab_clear(db, id);
 		free(db->d_tabs[id].t_vals);
-		sqlite3_finalize(db->d_tabs[id].t_stmt);
 	}
-	sqlite3_finalize(db->d_run_insert);
-	sqlite3_finalize(db->d_run_end);
-	sqlite3_finalize(db->d_run_mark);
+	db_finalize(db);
 	sqlite3_close(db->d_h);
 	free(db->d_cpusum);
 	free(db->d_path);
@@ -903,14 +921,7 @@ kml_db_close(struct kml_db *db, char *errbuf, size_t errlen)
 	int rc;
 
 	rc = db_flush_hooks(db, errbuf, errlen);
-	for (enum db_tabid id = 0; id < DB_T_NTABS; id++) {
-		sqlite3_finalize(db->d_tabs[id].t_stmt);
-		db->d_tabs[id].t_stmt = NULL;
-	}
-	sqlite3_finalize(db->d_run_insert);
-	sqlite3_finalize(db->d_run_end);
-	sqlite3_finalize(db->d_run_mark);
-	db->d_run_insert = db->d_run_end = db->d_run_mark = NULL;
+	db_finalize(db);
 	if (sqlite3_close(db->d_h) != SQLITE_OK) {
 		if (rc == 0)
 			db_sqlerr(db, errbuf, errlen);
@@ -941,12 +952,11 @@ db_bind_text(sqlite3_stmt *st, int i, const char *s)
 }
 
 /*
- * db_step_once: run st, which changes one row of run id.
- * => 0, or -1 with errbuf ("run N is not running" when no row changed).
+ * db_step: run st, which returns no rows, then reset it and clear its
+ * bindings.  => 0, or -1 with errbuf.
  */
 static int
-db_step_once(struct kml_db *db, sqlite3_stmt *st, int64_t id, char *errbuf,
-    size_t errlen)
+db_step(struct kml_db *db, sqlite3_stmt *st, char *errbuf, size_t errlen)
 {
 	int rc = sqlite3_step(st);
 
@@ -954,7 +964,18 @@ db_step_once(struct kml_db *db, sqlite3_stmt *st, int64_t id, char *errbuf,
 		db_sqlerr(db, errbuf, errlen);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * db_step_once: run st, which changes one row of run id.
+ * => 0, or -1 with errbuf ("run N is not running" when no row changed).
+ */
+static int
+db_step_once(struct kml_db *db, sqlite3_stmt *st, int64_t id, char *errbuf,
+    size_t errlen)
+{
+	if (db_step(db, st, errbuf, errlen) != 0)
 		return -1;
 	if (sqlite3_changes(db->d_h) != 1) {
 		db_err(db->d_path, errbuf, errlen, "run %" PRId64
@@ -970,7 +991,6 @@ kml_db_run_begin(struct kml_db *db, const struct kml_db_run *run,
 {
 	sqlite3_stmt *st = db->d_run_insert;
 	char now[32];
-	int rc;
 
 	db_utcnow(now, sizeof(now));
 	db_bind_text(st, 1, now);
@@ -982,15 +1002,25 @@ kml_db_run_begin(struct kml_db *db, const struct kml_db_run *run,
 	db_bind_text(st, 7, run->dr_timing);
 	sqlite3_bind_int64(st, 8, db_i64(run->dr_seed));
 	db_bind_text(st, 9, run->dr_version);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
-		db_sqlerr(db, errbuf, errlen);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
+	if (db_step(db, st, errbuf, errlen) != 0)
 		return -1;
 	*idp = sqlite3_last_insert_rowid(db->d_h);
 	return 0;
+}
+
+/*
+ * db_bind_end: bind the first fields of an UPDATE that ends a run:
+ * ended_at (now), status and message (NULL: none).
+ */
+static void
+db_bind_end(sqlite3_stmt *st, unsigned status, const char *message)
+{
+	char now[32];
+
+	db_utcnow(now, sizeof(now));
+	db_bind_text(st, 1, now);
+	db_bind_text(st, 2, kml_replay_status_name(status));
+	db_bind_text(st, 3, message);
 }
 
 /*
@@ -1002,12 +1032,8 @@ db_mark(struct kml_db *db, int64_t id, unsigned status, const char *message,
     char *errbuf, size_t errlen)
 {
 	sqlite3_stmt *st = db->d_run_mark;
-	char now[32];
 
-	db_utcnow(now, sizeof(now));
-	db_bind_text(st, 1, now);
-	db_bind_text(st, 2, kml_replay_status_name(status));
-	db_bind_text(st, 3, message);
+	db_bind_end(st, status, message);
 	sqlite3_bind_int64(st, 4, id);
 	return db_step_once(db, st, id, errbuf, errlen);
 }
@@ -1385,12 +1411,8 @@ db_run_fields(struct kml_db *db, int64_t id, struct kml_replay *rp,
 	const struct kml_replay_totals *tot = kml_replay_totals(rp);
 	const char *msg = kml_replay_errmsg(rp);
 	sqlite3_stmt *st = db->d_run_end;
-	char now[32];
 
-	db_utcnow(now, sizeof(now));
-	db_bind_text(st, 1, now);
-	db_bind_text(st, 2, kml_replay_status_name(status));
-	db_bind_text(st, 3, msg != NULL && *msg != '\0' ? msg : NULL);
+	db_bind_end(st, status, msg != NULL && *msg != '\0' ? msg : NULL);
 	sqlite3_bind_int64(st, 4, db_i64(tot->rt_events));
 	sqlite3_bind_int64(st, 5, db_i64(tot->rt_replayed));
 	sqlite3_bind_int64(st, 6, db_i64(tot->rt_skipped_pages));
@@ -1418,22 +1440,19 @@ kml_db_run_end(struct kml_db *db, int64_t id, struct kml_replay *rp,
 	if (summary)
 		db_summary(db, id, rp);
 	if (db_exec(db, "BEGIN IMMEDIATE", errbuf, errlen) != 0) {
-		for (enum db_tabid t = DB_T_NHOOK; t < DB_T_NTABS; t++)
-			db_tab_clear(db, t);
+		db_tabs_clear(db, DB_T_NHOOK, DB_T_NTABS);
 		goto fail;
 	}
 	db_run_fields(db, id, rp, status, wall_seconds);
 	/* the runs row first: a run that is not running gets no rows */
 	if (db_step_once(db, db->d_run_end, id, errbuf, errlen) != 0) {
-		for (enum db_tabid t = DB_T_NHOOK; t < DB_T_NTABS; t++)
-			db_tab_clear(db, t);
+		db_tabs_clear(db, DB_T_NHOOK, DB_T_NTABS);
 		db_rollback(db);
 		return -1;
 	}
 	for (enum db_tabid t = DB_T_NHOOK; t < DB_T_NTABS; t++) {
 		if (db_tab_write(db, t, errbuf, errlen) != 0) {
-			for (t++; t < DB_T_NTABS; t++)
-				db_tab_clear(db, t);
+			db_tabs_clear(db, t + 1, DB_T_NTABS);
 			db_rollback(db);
 			goto fail;
 		}

@@ -161,13 +161,9 @@ cmd_compare_load(struct kml_db *db, const char *path, int64_t id,
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (size_t i = 0; i < CMD_COMPARE_NFIELDS; i++) {
-			const char *s = (const char *)sqlite3_column_text(st,
-			    (int)i);
-
+		for (size_t i = 0; i < CMD_COMPARE_NFIELDS; i++)
 			snprintf(c->c_field[i], sizeof(c->c_field[i]), "%s",
-			    s != NULL ? s : "-");
-		}
+			    util_db_text(st, (int)i, "-"));
 		for (size_t i = 0; i < CMD_COMPARE_NFIG; i++) {
 			int col = (int)(CMD_COMPARE_NFIELDS + i);
 
@@ -177,12 +173,7 @@ cmd_compare_load(struct kml_db *db, const char *path, int64_t id,
 		}
 		rc = sqlite3_step(st);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		util_error("%s: %s", path, sqlite3_errmsg(kml_db_handle(db)));
-		return -1;
-	}
-	return 0;
+	return util_db_done(db, path, st, rc);
 }
 
 /* cmd_compare_value: figure f's value v into buf.  => buf. */
@@ -297,12 +288,8 @@ cmd_compare_caches(struct kml_db *db, const char *path, int64_t ia,
 	util_table_addf(&t, "hit%% %" PRId64, ia);
 	util_table_addf(&t, "hit%% %" PRId64, ib);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int i = 0; i < 5; i++) {
-			const char *s = (const char *)sqlite3_column_text(st,
-			    i);
-
-			util_table_add(&t, s != NULL ? s : "-");
-		}
+		for (int i = 0; i < 5; i++)
+			util_table_add(&t, util_db_text(st, i, "-"));
 		util_table_add(&t, util_pct(pa, sizeof(pa),
 		    sqlite3_column_double(st, 5),
 		    sqlite3_column_double(st, 6)));
@@ -310,19 +297,7 @@ cmd_compare_caches(struct kml_db *db, const char *path, int64_t ia,
 		    sqlite3_column_double(st, 7),
 		    sqlite3_column_double(st, 8)));
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		util_error("%s: %s", path, sqlite3_errmsg(kml_db_handle(db)));
-		util_table_free(&t);
-		return -1;
-	}
-	printf("\ncaches:\n");
-	if (util_table_rows(&t) == 1) {
-		util_table_free(&t);
-		printf("  none\n");
-	} else
-		util_table_print(&t, stdout, 2);
-	return 0;
+	return util_db_table(db, path, st, rc, &t, "caches:");
 }
 
 /* cmd_compare_exec: parse the options and compare the two runs. */

@@ -599,22 +599,9 @@ cmd_replay_top_caches(struct kml_db *db, const char *path, int64_t id)
 	util_table_row(&t, "name\tlayer\tsize\tallocs\tfrees\tinuse\tpages");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		for (int i = 0; i < 7; i++)
-			util_table_add(&t,
-			    (const char *)sqlite3_column_text(st, i) != NULL ?
-			    (const char *)sqlite3_column_text(st, i) : "");
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		util_error("%s: %s", path, sqlite3_errmsg(kml_db_handle(db)));
-		util_table_free(&t);
-		return -1;
-	}
-	printf("\ntop caches (by allocations):\n");
-	if (util_table_rows(&t) == 1) {
-		util_table_free(&t);
-		printf("  none\n");
-	} else
-		util_table_print(&t, stdout, 2);
-	return 0;
+			util_table_add(&t, util_db_text(st, i, ""));
+	return util_db_table(db, path, st, rc, &t,
+	    "top caches (by allocations):");
 }
 
 /*

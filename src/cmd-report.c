@@ -103,12 +103,19 @@ cmd_report_query(const struct cmd_report *rp, const char *sql)
 static int
 cmd_report_done(const struct cmd_report *rp, sqlite3_stmt *st, int rc)
 {
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	util_error("%s: %s", rp->r_path,
-	    sqlite3_errmsg(kml_db_handle(rp->r_db)));
-	return -1;
+	return util_db_done(rp->r_db, rp->r_path, st, rc);
+}
+
+/*
+ * cmd_report_end: finalize st after its last step rc, then print t under
+ * title ("  none" without rows under its titles).
+ * => returns 0, or -1 after reporting; t is freed in every case.
+ */
+static int
+cmd_report_end(const struct cmd_report *rp, struct util_table *t,
+    sqlite3_stmt *st, int rc, const char *title)
+{
+	return util_db_table(rp->r_db, rp->r_path, st, rc, t, title);
 }
 
 /* cmd_report_i64: column i of st as an integer (NULL: 0). */
@@ -116,15 +123,6 @@ static int64_t
 cmd_report_i64(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_int64(st, i);
-}
-
-/* cmd_report_str: column i of st as text, dflt for NULL. */
-static const char *
-cmd_report_str(sqlite3_stmt *st, int i, const char *dflt)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	return s != NULL ? s : dflt;
 }
 
 /*
@@ -138,24 +136,48 @@ cmd_report_cells(struct util_table *t, sqlite3_stmt *st, int from, int to)
 		if (sqlite3_column_type(st, i) == SQLITE_NULL)
 			util_table_add(t, "-");
 		else
-			util_table_add(t, cmd_report_str(st, i, "-"));
+			util_table_add(t, util_db_text(st, i, "-"));
 	}
 }
 
 /*
- * cmd_report_table: print t under title, or "  none" when it has only
- * its title rows (titles of them).
+ * cmd_report_pct: add to t, as a percentage (util_pct), column part of
+ * st's row over column whole.
  */
 static void
-cmd_report_table(struct util_table *t, const char *title, size_t titles)
+cmd_report_pct(struct util_table *t, sqlite3_stmt *st, int part, int whole)
 {
-	printf("\n%s\n", title);
-	if (util_table_rows(t) <= titles) {
-		util_table_free(t);
-		printf("  none\n");
-		return;
-	}
-	util_table_print(t, stdout, 2);
+	char pct[32];
+
+	util_table_add(t, util_pct(pct, sizeof(pct),
+	    (double)cmd_report_i64(st, part),
+	    (double)cmd_report_i64(st, whole)));
+}
+
+/*
+ * cmd_report_list: print the section title: every column of sql's rows as
+ * they are (cmd_report_cells) under the column titles titles (separated
+ * by tabs).  With a limit other than 0, sql's ?2 is bound to limit, or
+ * to -1 (no limit) with -a.
+ * => returns 0, or -1 after reporting.
+ */
+static int
+cmd_report_list(const struct cmd_report *rp, const char *sql, int limit,
+    unsigned ncols, const char *align, const char *titles, const char *title)
+{
+	struct util_table t;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = cmd_report_query(rp, sql)) == NULL)
+		return -1;
+	if (limit != 0)
+		sqlite3_bind_int(st, 2, rp->r_all ? -1 : limit);
+	util_table_init(&t, ncols, align);
+	util_table_row(&t, "%s", titles);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cmd_report_cells(&t, st, 0, (int)ncols);
+	return cmd_report_end(rp, &t, st, rc, title);
 }
 
 /* cmd_report_secs: ns as seconds with nine decimals into buf.  => buf. */
@@ -189,24 +211,24 @@ cmd_report_run(const struct cmd_report *rp)
 	    "FROM runs WHERE id = ?1")) == NULL)
 		return -1;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *status = cmd_report_str(st, 0, "-");
+		const char *status = util_db_text(st, 0, "-");
 
 		printf("run %" PRId64 ": %s\n", rp->r_id, status);
-		printf("  trace:         %s\n", cmd_report_str(st, 3, "-"));
-		printf("  sha256:        %s\n", cmd_report_str(st, 4, "-"));
-		printf("  started:       %s\n", cmd_report_str(st, 1, "-"));
-		printf("  ended:         %s\n", cmd_report_str(st, 2, "-"));
+		printf("  trace:         %s\n", util_db_text(st, 3, "-"));
+		printf("  sha256:        %s\n", util_db_text(st, 4, "-"));
+		printf("  started:       %s\n", util_db_text(st, 1, "-"));
+		printf("  ended:         %s\n", util_db_text(st, 2, "-"));
 		printf("  policy:        %s, %" PRId64 " vCPU%s, %s timing, "
-		    "seed %" PRId64 "\n", cmd_report_str(st, 5, "-"),
+		    "seed %" PRId64 "\n", util_db_text(st, 5, "-"),
 		    cmd_report_i64(st, 6), cmd_report_i64(st, 6) == 1 ?
-		    "" : "s", cmd_report_str(st, 7, "-"),
+		    "" : "s", util_db_text(st, 7, "-"),
 		    cmd_report_i64(st, 8));
-		printf("  config:        %s\n", cmd_report_str(st, 9, "-"));
+		printf("  config:        %s\n", util_db_text(st, 9, "-"));
 		printf("  version:       kmemlab %s\n",
-		    cmd_report_str(st, 10, "-"));
+		    util_db_text(st, 10, "-"));
 		if (sqlite3_column_type(st, 11) != SQLITE_NULL)
 			printf("  message:       %s\n",
-			    cmd_report_str(st, 11, ""));
+			    util_db_text(st, 11, ""));
 		if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
 			printf("  events:        %" PRId64 " (%" PRId64
 			    " replayed, %" PRId64 " slab page events left "
@@ -268,6 +290,13 @@ cmd_report_perf(const struct cmd_report *rp)
 	return cmd_report_done(rp, st, rc);
 }
 
+/* The columns of `vmstat -m` (cmd_report_vmstat_m), before a filter. */
+#define CMD_REPORT_VMSTAT_M						\
+	"SELECT name, pool_size, pool_nget, pool_nfail, pool_nput, "	\
+	"pool_npagealloc, pool_npagefree, pool_npages, pool_hiwat, "	\
+	"pool_minpages, pool_maxpages, pool_nidle FROM caches "		\
+	"WHERE run_id = ?1 "
+
 /* cmd_report_vmstat_m: the caches' pool layer as `vmstat -m`.  => 0, or -1. */
 static int
 cmd_report_vmstat_m(const struct cmd_report *rp)
@@ -277,14 +306,8 @@ cmd_report_vmstat_m(const struct cmd_report *rp)
 	int rc;
 
 	if ((st = cmd_report_query(rp, rp->r_all ?
-	    "SELECT name, pool_size, pool_nget, pool_nfail, pool_nput, "
-	    "pool_npagealloc, pool_npagefree, pool_npages, pool_hiwat, "
-	    "pool_minpages, pool_maxpages, pool_nidle FROM caches "
-	    "WHERE run_id = ?1 ORDER BY idx" :
-	    "SELECT name, pool_size, pool_nget, pool_nfail, pool_nput, "
-	    "pool_npagealloc, pool_npagefree, pool_npages, pool_hiwat, "
-	    "pool_minpages, pool_maxpages, pool_nidle FROM caches "
-	    "WHERE run_id = ?1 AND (pool_nget > 0 OR cpu_gets > 0) "
+	    CMD_REPORT_VMSTAT_M "ORDER BY idx" :
+	    CMD_REPORT_VMSTAT_M "AND (pool_nget > 0 OR cpu_gets > 0) "
 	    "ORDER BY idx")) == NULL)
 		return -1;
 	util_table_init(&t, 12, "lrrrrrrrrrrr");
@@ -299,13 +322,15 @@ cmd_report_vmstat_m(const struct cmd_report *rp)
 			cmd_report_cells(&t, st, 10, 11);
 		cmd_report_cells(&t, st, 11, 12);
 	}
-	if (cmd_report_done(rp, st, rc) != 0) {
-		util_table_free(&t);
-		return -1;
-	}
-	cmd_report_table(&t, "caches, pool layer (vmstat -m):", 1);
-	return 0;
+	return cmd_report_end(rp, &t, st, rc,
+	    "caches, pool layer (vmstat -m):");
 }
+
+/* The columns of `vmstat -C` (cmd_report_vmstat_c), before a filter. */
+#define CMD_REPORT_VMSTAT_C						\
+	"SELECT name, depot_contended, magsize, depot_full, depot_empty, " \
+	"pool_gets, cpu_misses, depot_get_hits, cpu_gets, cpu_hits "	\
+	"FROM caches WHERE run_id = ?1 "
 
 /*
  * cmd_report_vmstat_c: the caches' magazine layers as `vmstat -C`: Spin
@@ -320,37 +345,23 @@ cmd_report_vmstat_c(const struct cmd_report *rp)
 {
 	struct util_table t;
 	sqlite3_stmt *st;
-	char pct[32];
 	int rc;
 
 	if ((st = cmd_report_query(rp, rp->r_all ?
-	    "SELECT name, depot_contended, magsize, depot_full, depot_empty, "
-	    "pool_gets, cpu_misses, depot_get_hits, cpu_gets, cpu_hits "
-	    "FROM caches WHERE run_id = ?1 ORDER BY idx" :
-	    "SELECT name, depot_contended, magsize, depot_full, depot_empty, "
-	    "pool_gets, cpu_misses, depot_get_hits, cpu_gets, cpu_hits "
-	    "FROM caches WHERE run_id = ?1 AND cpu_gets > 0 ORDER BY idx")) ==
-	    NULL)
+	    CMD_REPORT_VMSTAT_C "ORDER BY idx" :
+	    CMD_REPORT_VMSTAT_C "AND cpu_gets > 0 ORDER BY idx")) == NULL)
 		return -1;
 	util_table_init(&t, 10, "lrrrrrrrrr");
 	util_table_row(&t, "Name\tSpin\tGrpSz\tFull\tEmty\tPoolLayer\t"
 	    "CacheLayer\tHit%%\tCpuLayer\tHit%%");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		cmd_report_cells(&t, st, 0, 7);
-		util_table_add(&t, util_pct(pct, sizeof(pct),
-		    (double)cmd_report_i64(st, 7),
-		    (double)cmd_report_i64(st, 6)));
+		cmd_report_pct(&t, st, 7, 6);
 		cmd_report_cells(&t, st, 8, 9);
-		util_table_add(&t, util_pct(pct, sizeof(pct),
-		    (double)cmd_report_i64(st, 9),
-		    (double)cmd_report_i64(st, 8)));
+		cmd_report_pct(&t, st, 9, 8);
 	}
-	if (cmd_report_done(rp, st, rc) != 0) {
-		util_table_free(&t);
-		return -1;
-	}
-	cmd_report_table(&t, "caches, magazine layers (vmstat -C):", 1);
-	return 0;
+	return cmd_report_end(rp, &t, st, rc,
+	    "caches, magazine layers (vmstat -C):");
 }
 
 /* One arena, read for the import tree. */
@@ -399,9 +410,9 @@ cmd_report_kmastat(const struct cmd_report *rp)
 			cap = cap == 0 ? 16 : cap * 2;
 			as = xreallocarray(as, cap, sizeof(*as));
 		}
-		as[n].a_name = xstrdup(cmd_report_str(st, 0, ""));
+		as[n].a_name = xstrdup(util_db_text(st, 0, ""));
 		as[n].a_source = sqlite3_column_type(st, 1) == SQLITE_NULL ?
-		    NULL : xstrdup(cmd_report_str(st, 1, ""));
+		    NULL : xstrdup(util_db_text(st, 1, ""));
 		for (int k = 0; k < 5; k++)
 			as[n].a_val[k] = cmd_report_i64(st, 2 + k);
 		as[n].a_done = false;
@@ -422,7 +433,7 @@ cmd_report_kmastat(const struct cmd_report *rp)
 		if (root && !as[i].a_done)
 			cmd_report_arena_rows(&t, as, n, i, 0);
 	}
-	cmd_report_table(&t, "arenas (::kmastat):", 3);
+	util_table_section(&t, "arenas (::kmastat):", 3);
 out:
 	for (size_t i = 0; i < n; i++) {
 		free(as[i].a_name);
@@ -438,7 +449,6 @@ cmd_report_cpus(const struct cmd_report *rp)
 {
 	struct util_table t;
 	sqlite3_stmt *st;
-	char pct[32];
 	int rc;
 
 	if ((st = cmd_report_query(rp,
@@ -451,75 +461,38 @@ cmd_report_cpus(const struct cmd_report *rp)
 	    "cross_frees\tgets\thit%%\tcached");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		cmd_report_cells(&t, st, 0, 7);
-		util_table_add(&t, util_pct(pct, sizeof(pct),
-		    (double)cmd_report_i64(st, 7),
-		    (double)cmd_report_i64(st, 6)));
+		cmd_report_pct(&t, st, 7, 6);
 		cmd_report_cells(&t, st, 8, 9);
 	}
-	if (cmd_report_done(rp, st, rc) != 0) {
-		util_table_free(&t);
-		return -1;
-	}
-	cmd_report_table(&t, "cpus:", 1);
-	return 0;
+	return cmd_report_end(rp, &t, st, rc, "cpus:");
 }
 
 /* cmd_report_locks: the locks that were waited for.  => 0, or -1. */
 static int
 cmd_report_locks(const struct cmd_report *rp)
 {
-	struct util_table t;
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = cmd_report_query(rp,
+	return cmd_report_list(rp,
 	    "SELECT kind, name, acquisitions, contended, wait_ns, "
 	    "max_wait_ns, hold_ns FROM locks WHERE run_id = ?1 AND "
 	    "(contended > 0 OR wait_ns > 0) "
 	    "ORDER BY wait_ns DESC, contended DESC, kind, name "
-	    "LIMIT ?2")) == NULL)
-		return -1;
-	sqlite3_bind_int(st, 2, rp->r_all ? -1 : CMD_REPORT_TOP);
-	util_table_init(&t, 7, "llrrrrr");
-	util_table_row(&t, "kind\tname\tacquisitions\tcontended\twait_ns\t"
-	    "max_wait_ns\thold_ns");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		cmd_report_cells(&t, st, 0, 7);
-	if (cmd_report_done(rp, st, rc) != 0) {
-		util_table_free(&t);
-		return -1;
-	}
-	cmd_report_table(&t, "locks waited for:", 1);
-	return 0;
+	    "LIMIT ?2", CMD_REPORT_TOP, 7, "llrrrrr",
+	    "kind\tname\tacquisitions\tcontended\twait_ns\t"
+	    "max_wait_ns\thold_ns", "locks waited for:");
 }
 
 /* cmd_report_sites: the call sites that allocated most.  => 0, or -1. */
 static int
 cmd_report_sites(const struct cmd_report *rp)
 {
-	struct util_table t;
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = cmd_report_query(rp,
+	return cmd_report_list(rp,
 	    "SELECT site, allocs, frees, fails, bytes_req, bytes_alloc, "
 	    "bytes_alloc - bytes_req, live, live_bytes FROM sites "
 	    "WHERE run_id = ?1 ORDER BY bytes_alloc DESC, allocs DESC, idx "
-	    "LIMIT ?2")) == NULL)
-		return -1;
-	sqlite3_bind_int(st, 2, rp->r_all ? -1 : CMD_REPORT_TOP);
-	util_table_init(&t, 9, "lrrrrrrrr");
-	util_table_row(&t, "site\tallocs\tfrees\tfails\tbytes_req\t"
-	    "bytes_alloc\twaste\tlive\tlive_bytes");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		cmd_report_cells(&t, st, 0, 9);
-	if (cmd_report_done(rp, st, rc) != 0) {
-		util_table_free(&t);
-		return -1;
-	}
-	cmd_report_table(&t, rp->r_all ? "call sites:" :
-	    "top call sites (by bytes allocated):", 1);
-	return 0;
+	    "LIMIT ?2", CMD_REPORT_TOP, 9, "lrrrrrrrr",
+	    "site\tallocs\tfrees\tfails\tbytes_req\t"
+	    "bytes_alloc\twaste\tlive\tlive_bytes",
+	    rp->r_all ? "call sites:" : "top call sites (by bytes allocated):");
 }
 
 /* cmd_report_anomalies: counts by kind, then the anomalies.  => 0, or -1. */
@@ -531,20 +504,11 @@ cmd_report_anomalies(const struct cmd_report *rp)
 	int64_t total = 0;
 	int rc;
 
-	if ((st = cmd_report_query(rp,
+	if (cmd_report_list(rp,
 	    "SELECT kind, count FROM anomaly_counts WHERE run_id = ?1 AND "
-	    "count > 0 ORDER BY rowid")) == NULL)
+	    "count > 0 ORDER BY rowid", 0, 2, "lr", "kind\tcount",
+	    "anomalies:") != 0)
 		return -1;
-	util_table_init(&t, 2, "lr");
-	util_table_row(&t, "kind\tcount");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		cmd_report_cells(&t, st, 0, 2);
-	if (cmd_report_done(rp, st, rc) != 0) {
-		util_table_free(&t);
-		return -1;
-	}
-	cmd_report_table(&t, "anomalies:", 1);
-
 	if ((st = cmd_report_query(rp,
 	    "SELECT count(*) FROM anomalies WHERE run_id = ?1")) == NULL)
 		return -1;

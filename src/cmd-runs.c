@@ -71,9 +71,7 @@ cmd_runs_list(struct kml_db *db, const char *path)
 	    "events\tvirtual s\twall s");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (int i = 0; i < 7; i++)
-			util_table_add(&t,
-			    (const char *)sqlite3_column_text(st, i) != NULL ?
-			    (const char *)sqlite3_column_text(st, i) : "-");
+			util_table_add(&t, util_db_text(st, i, "-"));
 		if (sqlite3_column_type(st, 7) == SQLITE_NULL)
 			util_table_add(&t, "-");
 		else
@@ -93,9 +91,7 @@ cmd_runs_list(struct kml_db *db, const char *path)
 			util_table_addf(&t, "%.3f",
 			    sqlite3_column_double(st, 9));
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		util_error("%s: %s", path, sqlite3_errmsg(kml_db_handle(db)));
+	if (util_db_done(db, path, st, rc) != 0) {
 		util_table_free(&t);
 		return KML_EXIT_RUNTIME;
 	}

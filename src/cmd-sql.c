@@ -95,13 +95,17 @@ cmd_sql_blob_hex(sqlite3_stmt *st, int i, bool quote)
 	return s;
 }
 
-/* cmd_sql_text: column i of st as text ("" for NULL), valid until the next step. */
-static const char *
-cmd_sql_text(sqlite3_stmt *st, int i)
+/*
+ * cmd_sql_cell: column i of st as a table or CSV cell: a blob as
+ * "x'0a1b'", anything else as text ("" for NULL).
+ * => returns a string to free.
+ */
+static char *
+cmd_sql_cell(sqlite3_stmt *st, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	return s != NULL ? s : "";
+	if (sqlite3_column_type(st, i) == SQLITE_BLOB)
+		return cmd_sql_blob_hex(st, i, true);
+	return xstrdup(util_db_text(st, i, ""));
 }
 
 /* cmd_sql_csv_cell: print s as a CSV field, quoted when it must be. */
@@ -170,7 +174,7 @@ cmd_sql_json_value(sqlite3_stmt *st, int i)
 		free(hex);
 		break;
 	default:
-		cmd_sql_json_string(cmd_sql_text(st, i));
+		cmd_sql_json_string(util_db_text(st, i, ""));
 		break;
 	}
 }
@@ -189,7 +193,7 @@ cmd_sql_result(sqlite3_stmt *st, enum cmd_sql_format fmt, bool first)
 	struct util_table t;
 	bool *numeric = NULL;
 	unsigned long rows = 0;
-	char *hex;
+	char *cell;
 
 	if (ncols == 0) {
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -222,22 +226,16 @@ cmd_sql_result(sqlite3_stmt *st, enum cmd_sql_format fmt, bool first)
 			case CMD_SQL_TABLE:
 				if (type == SQLITE_TEXT || type == SQLITE_BLOB)
 					numeric[i] = false;
-				if (type == SQLITE_BLOB) {
-					hex = cmd_sql_blob_hex(st, i, true);
-					util_table_add(&t, hex);
-					free(hex);
-				} else
-					util_table_add(&t, cmd_sql_text(st, i));
+				cell = cmd_sql_cell(st, i);
+				util_table_add(&t, cell);
+				free(cell);
 				break;
 			case CMD_SQL_CSV:
 				if (i > 0)
 					putchar(',');
-				if (type == SQLITE_BLOB) {
-					hex = cmd_sql_blob_hex(st, i, true);
-					cmd_sql_csv_cell(hex);
-					free(hex);
-				} else
-					cmd_sql_csv_cell(cmd_sql_text(st, i));
+				cell = cmd_sql_cell(st, i);
+				cmd_sql_csv_cell(cell);
+				free(cell);
 				break;
 			case CMD_SQL_JSON:
 				printf("%s", i == 0 ? (rows == 0 ? "\n  {" :

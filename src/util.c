@@ -532,7 +532,26 @@ util_table_free(struct util_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+void
+util_table_section(struct util_table *t, const char *title, size_t titles)
+{
+	printf("\n%s\n", title);
+	if (util_table_rows(t) <= titles) {
+		util_table_free(t);
+		printf("  none\n");
+		return;
+	}
+	util_table_print(t, stdout, 2);
+}
+
 /* ---- the results database */
+
+/* util_db_error: report SQLite's last message on db as "PATH: ...". */
+static void
+util_db_error(struct kml_db *db, const char *path)
+{
+	util_error("%s: %s", path, sqlite3_errmsg(kml_db_handle(db)));
+}
 
 struct kml_db *
 util_db_open(const char *path, bool must_exist)
@@ -592,12 +611,41 @@ util_db_latest_run(struct kml_db *db, const char *path, const char *status)
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	else if (rc != SQLITE_DONE) {
-		util_error("%s: %s", path,
-		    sqlite3_errmsg(kml_db_handle(db)));
+		util_db_error(db, path);
 		id = -1;
 	}
 	sqlite3_finalize(st);
 	return id;
+}
+
+const char *
+util_db_text(sqlite3_stmt *st, int i, const char *dflt)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s != NULL ? s : dflt;
+}
+
+int
+util_db_done(struct kml_db *db, const char *path, sqlite3_stmt *st, int rc)
+{
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	util_db_error(db, path);
+	return -1;
+}
+
+int
+util_db_table(struct kml_db *db, const char *path, sqlite3_stmt *st, int rc,
+    struct util_table *t, const char *title)
+{
+	if (util_db_done(db, path, st, rc) != 0) {
+		util_table_free(t);
+		return -1;
+	}
+	util_table_section(t, title, 1);
+	return 0;
 }
 
 int
@@ -629,7 +677,7 @@ util_db_find_run(struct kml_db *db, const char *path, int64_t id)
 	if (rc == SQLITE_DONE)
 		util_error("%s: no run %" PRId64, path, id);
 	else
-		util_error("%s: %s", path, sqlite3_errmsg(kml_db_handle(db)));
+		util_db_error(db, path);
 	return -1;
 }
 

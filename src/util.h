@@ -243,6 +243,14 @@ void util_table_print(struct util_table *t, FILE *fp, unsigned indent);
 /* util_table_free: free the cells of t. */
 void util_table_free(struct util_table *t);
 
+/*
+ * util_table_section: print a blank line and title on stdout, then t
+ * indented two spaces, or "  none" when t has no rows but its first
+ * titles rows (its column titles); then free t.
+ */
+void util_table_section(struct util_table *t, const char *title,
+    size_t titles);
+
 /* ---- the results database */
 
 #define UTIL_DB_DEFAULT		"kmemlab.db"	/* --db's default */
@@ -278,6 +286,28 @@ struct sqlite3_stmt *util_db_prepare(struct kml_db *db, const char *path,
  */
 int64_t util_db_latest_run(struct kml_db *db, const char *path,
     const char *status);
+
+/*
+ * util_db_text: column i of st's current row as text, dflt for NULL.
+ * => valid until st steps again.
+ */
+const char *util_db_text(struct sqlite3_stmt *st, int i, const char *dflt);
+
+/*
+ * util_db_done: finalize st of db, whose last step returned rc.
+ * => returns 0 when rc is SQLITE_DONE, else -1 after reporting SQLite's
+ *    message ("PATH: ...").
+ */
+int util_db_done(struct kml_db *db, const char *path, struct sqlite3_stmt *st,
+    int rc);
+
+/*
+ * util_db_table: util_db_done, then, when the statement ran to its end,
+ * util_table_section of t under title (t's first row: column titles).
+ * => returns 0, or -1 after reporting; t is freed in every case.
+ */
+int util_db_table(struct kml_db *db, const char *path, struct sqlite3_stmt *st,
+    int rc, struct util_table *t, const char *title);
 
 /*
  * util_parse_run: parse arg as a run id (a positive number).

@@ -157,6 +157,47 @@ dt_str(sqlite3 *h, const char *fmt, ...)
 	return out;
 }
 
+/*
+ * dt_want: the message "PATH: WHAT" of a refusal on path, WHAT from fmt,
+ * in a static buffer.
+ */
+static const char * __attribute__((format(printf, 2, 3)))
+dt_want(const char *path, const char *fmt, ...)
+{
+	static char buf[512];
+	int len;
+	va_list ap;
+
+	len = snprintf(buf, sizeof(buf), "%s: ", path);
+	va_start(ap, fmt);
+	vsnprintf(buf + len, sizeof(buf) - (size_t)len, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/*
+ * dt_file: create the file name in dt_dir holding text (NULL: empty), then
+ * run sql on it (NULL: none) through a plain connection.  => its path.
+ */
+static const char *
+dt_file(const char *name, const char *text, const char *sql)
+{
+	const char *p = dt_path(name);
+	FILE *fp;
+	sqlite3 *h;
+
+	fp = fopen(p, "w");
+	if (text != NULL)
+		fputs(text, fp);
+	fclose(fp);
+	if (sql != NULL) {
+		h = dt_conn(p);
+		dt_exec(h, sql);
+		sqlite3_close(h);
+	}
+	return p;
+}
+
 /* dt_open: kml_db_open that must succeed. */
 static struct kml_db *
 dt_open(const char *path)
@@ -312,12 +353,9 @@ test_migrations(void)
 	const char *p;
 	struct kml_db *db;
 	sqlite3 *h;
-	FILE *fp;
 
 	/* an empty file is a database of version 0 */
-	p = dt_path("empty.db");
-	fp = fopen(p, "w");
-	fclose(fp);
+	p = dt_file("empty.db", NULL, NULL);
 	db = kml_db_open(p, dt_err, sizeof(dt_err));
 	tap_ok(db != NULL, "migrate: an empty file (version 0) opens");
 	h = dt_conn(p);
@@ -329,13 +367,8 @@ test_migrations(void)
 	dt_close(db);
 
 	/* a version-0 database with a table of its own keeps it */
-	p = dt_path("v0other.db");
-	fp = fopen(p, "w");
-	fclose(fp);
-	h = dt_conn(p);
-	dt_exec(h, "CREATE TABLE notes (n TEXT); INSERT INTO notes VALUES "
-	    "('keep me')");
-	sqlite3_close(h);
+	p = dt_file("v0other.db", NULL, "CREATE TABLE notes (n TEXT); "
+	    "INSERT INTO notes VALUES ('keep me')");
 	db = kml_db_open(p, dt_err, sizeof(dt_err));
 	tap_ok(db != NULL, "migrate: version 0 with another table opens");
 	h = dt_conn(p);
@@ -347,21 +380,12 @@ test_migrations(void)
 	dt_close(db);
 
 	/* a step that fails rolls everything back */
-	p = dt_path("v0runs.db");
-	fp = fopen(p, "w");
-	fclose(fp);
-	h = dt_conn(p);
-	dt_exec(h, "CREATE TABLE runs (x)");
-	sqlite3_close(h);
+	p = dt_file("v0runs.db", NULL, "CREATE TABLE runs (x)");
 	db = kml_db_open(p, dt_err, sizeof(dt_err));
 	tap_ok(db == NULL, "migrate: a failing step is an error");
-	{
-		char want[512];
-
-		snprintf(want, sizeof(want), "%s: migrating schema 0 to 1 "
-		    "(create the schema): table runs already exists", p);
-		tap_is_str(dt_err, want, "migrate: the exact message");
-	}
+	tap_is_str(dt_err, dt_want(p, "migrating schema 0 to 1 (create the "
+	    "schema): table runs already exists"),
+	    "migrate: the exact message");
 	h = dt_conn(p);
 	tap_is(dt_int(h, "PRAGMA user_version"), 0,
 	    "migrate: failed migration leaves version 0");
@@ -370,21 +394,12 @@ test_migrations(void)
 	sqlite3_close(h);
 
 	/* a newer schema is refused and not touched */
-	p = dt_path("v9.db");
-	fp = fopen(p, "w");
-	fclose(fp);
-	h = dt_conn(p);
-	dt_exec(h, "CREATE TABLE future (x); PRAGMA user_version = 9");
-	sqlite3_close(h);
+	p = dt_file("v9.db", NULL,
+	    "CREATE TABLE future (x); PRAGMA user_version = 9");
 	db = kml_db_open(p, dt_err, sizeof(dt_err));
 	tap_ok(db == NULL, "newer: version 9 is refused");
-	{
-		char want[512];
-
-		snprintf(want, sizeof(want), "%s: schema version 9 is newer "
-		    "than this kmemlab (1): upgrade kmemlab", p);
-		tap_is_str(dt_err, want, "newer: the exact message");
-	}
+	tap_is_str(dt_err, dt_want(p, "schema version 9 is newer than this "
+	    "kmemlab (1): upgrade kmemlab"), "newer: the exact message");
 	h = dt_conn(p);
 	tap_is(dt_int(h, "PRAGMA user_version"), 9, "newer: version kept");
 	tap_is_str(dt_str(h, "PRAGMA journal_mode"), "delete",
@@ -394,32 +409,20 @@ test_migrations(void)
 	sqlite3_close(h);
 
 	/* not a database */
-	p = dt_path("text.db");
-	fp = fopen(p, "w");
-	fputs("this is not an SQLite database, it is a text file long enough "
-	    "to have a header of 100 bytes, which it does not have at all.\n",
-	    fp);
-	fclose(fp);
+	p = dt_file("text.db", "this is not an SQLite database, it is a text "
+	    "file long enough to have a header of 100 bytes, which it does not "
+	    "have at all.\n", NULL);
 	db = kml_db_open(p, dt_err, sizeof(dt_err));
 	tap_ok(db == NULL, "not a database: refused");
-	{
-		char want[512];
-
-		snprintf(want, sizeof(want), "%s: file is not a database", p);
-		tap_is_str(dt_err, want, "not a database: the exact message");
-	}
+	tap_is_str(dt_err, dt_want(p, "file is not a database"),
+	    "not a database: the exact message");
 
 	/* a path that cannot be created */
 	p = dt_path("missing/dir/x.db");
 	db = kml_db_open(p, dt_err, sizeof(dt_err));
 	tap_ok(db == NULL, "unwritable: refused");
-	{
-		char want[512];
-
-		snprintf(want, sizeof(want), "%s: unable to open database file",
-		    p);
-		tap_is_str(dt_err, want, "unwritable: the exact message");
-	}
+	tap_is_str(dt_err, dt_want(p, "unable to open database file"),
+	    "unwritable: the exact message");
 	{
 		struct stat sb;
 
@@ -436,7 +439,6 @@ test_runs(void)
 	const char *p = dt_path("runs.db");
 	struct kml_db *db = dt_open(p);
 	struct kml_db_run run = dt_run;
-	char want[512];
 	int64_t id1, id2, id3;
 	sqlite3 *h;
 	const char *s;
@@ -475,12 +477,12 @@ test_runs(void)
 	    "2|failed|1|NULL;3|running|0|NULL", "run_abandon: the statuses");
 	tap_is(kml_db_run_abandon(db, id1, KML_REPLAY_FAILED, dt_err,
 	    sizeof(dt_err)), -1, "run_abandon: a run that ended is refused");
-	snprintf(want, sizeof(want), "%s: run 1 is not running", p);
-	tap_is_str(dt_err, want, "run_abandon: the exact message");
+	tap_is_str(dt_err, dt_want(p, "run 1 is not running"),
+	    "run_abandon: the exact message");
 	tap_is(kml_db_run_abandon(db, 99, KML_REPLAY_FAILED, dt_err,
 	    sizeof(dt_err)), -1, "run_abandon: an unknown run is refused");
-	snprintf(want, sizeof(want), "%s: run 99 is not running", p);
-	tap_is_str(dt_err, want, "run_abandon: the exact message (unknown)");
+	tap_is_str(dt_err, dt_want(p, "run 99 is not running"),
+	    "run_abandon: the exact message (unknown)");
 	tap_is_str(dt_str(h, "SELECT status FROM runs WHERE id = 1"),
 	    "interrupted", "run_abandon: refusal changed nothing");
 	(void)id3;
@@ -527,7 +529,6 @@ test_locked(void)
 	const char *p = dt_path("locked.db");
 	struct kml_db *db = dt_open(p);
 	struct kml_replay_hooks hooks;
-	char want[512];
 	int64_t id, id2 = -1;
 	double t0, t;
 	sqlite3 *h;
@@ -539,8 +540,8 @@ test_locked(void)
 	tap_is(kml_db_run_begin(db, &dt_run, &id2, dt_err, sizeof(dt_err)),
 	    -1, "locked: run_begin fails");
 	t = dt_seconds() - t0;
-	snprintf(want, sizeof(want), "%s: database is locked", p);
-	tap_is_str(dt_err, want, "locked: the exact message");
+	tap_is_str(dt_err, dt_want(p, "database is locked"),
+	    "locked: the exact message");
 	tap_ok(t >= 1.9 && t < 10, "locked: after the 2 s busy timeout "
 	    "(%.2f s)", t);
 	tap_is(id2, -1, "locked: no id given");
@@ -556,7 +557,8 @@ test_locked(void)
 	    "locked: the batch wrote nothing");
 	tap_is(kml_db_run_abandon(db, id, KML_REPLAY_INTERRUPTED, dt_err,
 	    sizeof(dt_err)), -1, "locked: abandon reports the lost batch");
-	tap_is_str(dt_err, want, "locked: abandon's exact message");
+	tap_is_str(dt_err, dt_want(p, "database is locked"),
+	    "locked: abandon's exact message");
 	tap_is_str(dt_str(h, "SELECT status FROM runs"), "interrupted",
 	    "locked: the run is still marked");
 	tap_is(dt_int(h, "SELECT count(*) FROM anomalies"), 0,
@@ -719,40 +721,59 @@ dt_trace(const char *path)
 	fclose(in);
 }
 
+/*
+ * dt_join: the n entries of the name table sd, in a static buffer (one
+ * of four in turn): with base NULL, their names, prefixed, joined by
+ * ", "; else their values in base, as SQLite stores them (signed:
+ * 2^64 - 1 is -1), joined by '|'.
+ */
+static const char *
+dt_join(const char *prefix, const struct kml_statdesc *sd, size_t n,
+    const void *base)
+{
+	static char buf[4][2048];
+	static unsigned k;
+	char *out = buf[k++ % 4];
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (base == NULL)
+			len += (size_t)snprintf(out + len, sizeof(buf[0]) - len,
+			    "%s%s%s", i ? ", " : "", prefix, sd[i].sd_name);
+		else
+			len += (size_t)snprintf(out + len, sizeof(buf[0]) - len,
+			    "%s%" PRId64, i ? "|" : "",
+			    (int64_t)kml_stat_get(base, &sd[i]));
+	}
+	return out;
+}
+
 /* dt_cols: the statdesc names, prefixed, joined by ", ". */
 static const char *
 dt_cols(const char *prefix, const struct kml_statdesc *sd, size_t n)
 {
-	static char buf[2][2048];
-	static unsigned k;
-	char *out = buf[k++ % 2];
-	size_t len = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(out + len, sizeof(buf[0]) - len,
-		    "%s%s%s", i ? ", " : "", prefix, sd[i].sd_name);
-	return out;
+	return dt_join(prefix, sd, n, NULL);
 }
 
-/*
- * dt_vals: the values of base named by sd, as SQLite stores them (signed:
- * 2^64 - 1 is -1), joined by '|'.
- */
+/* dt_vals: the values of base named by sd (dt_join), joined by '|'. */
 static const char *
 dt_vals(const void *base, const struct kml_statdesc *sd, size_t n)
 {
-	static char buf[2][2048];
-	static unsigned k;
-	char *out = buf[k++ % 2];
-	size_t len = 0;
+	return dt_join("", sd, n, base);
+}
 
-	out[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(out + len, sizeof(buf[0]) - len,
-		    "%s%" PRId64, i ? "|" : "",
-		    (int64_t)kml_stat_get(base, &sd[i]));
-	return out;
+/*
+ * dt_row: count in *bad row i of the rows what when got is not want;
+ * show the first such row.
+ */
+static void
+dt_row(unsigned *bad, const char *what, unsigned i, const char *got,
+    const char *want)
+{
+	if (strcmp(got, want) != 0 && (*bad)++ == 0)
+		tap_diag("%s %u:\n#   got  %s\n#   want %s", what, i, got,
+		    want);
 }
 
 /*
@@ -806,14 +827,11 @@ dt_replay(struct kml_db *db, const char *dbpath, const char *tpath,
 	h = dt_conn(dbpath);
 	check(h, r, id, st, &dh);
 	if (stop_after != 0) {
-		char want[512];
-
 		tap_is(kml_db_run_end(db, id, r, KML_REPLAY_COMPLETED, 1.0,
 		    dt_err, sizeof(dt_err)), -1,
 		    "run_end: a run that ended is refused");
-		snprintf(want, sizeof(want), "%s: run %" PRId64
-		    " is not running", dbpath, id);
-		tap_is_str(dt_err, want, "run_end: the exact message");
+		tap_is_str(dt_err, dt_want(dbpath, "run %" PRId64
+		    " is not running", id), "run_end: the exact message");
 		tap_is_str(dt_str(h, "SELECT status, (SELECT count(*) FROM "
 		    "caches WHERE run_id = %" PRId64 ") FROM runs WHERE id = %"
 		    PRId64, id, id), "interrupted|0",
@@ -873,11 +891,7 @@ dt_check_completed(sqlite3 *h, struct kml_replay *r, int64_t id,
 		    "%s, %s FROM caches WHERE run_id = %" PRId64 " AND idx = %u",
 		    dt_cols("", pool_cache_statdesc, pool_cache_nstatdesc),
 		    dt_cols("pool_", pool_statdesc, pool_nstatdesc), id, n);
-		if (strcmp(got, want) != 0) {
-			if (bad++ == 0)
-				tap_diag("cache %u:\n#   got  %s\n#   want %s",
-				    n, got, want);
-		}
+		dt_row(&bad, "cache", n, got, want);
 	}
 	tap_ok(n > 15, "replay: %u caches (kmem classes and foo)", n);
 	tap_is(dt_int(h, "SELECT count(*) FROM caches WHERE run_id = %"
@@ -928,9 +942,7 @@ dt_check_completed(sqlite3 *h, struct kml_replay *r, int64_t id,
 		got = dt_str(h, "SELECT name, source, quantum, %s FROM arenas "
 		    "WHERE run_id = %" PRId64 " AND idx = %u",
 		    dt_cols("", vmem_statdesc, vmem_nstatdesc), id, i);
-		if (strcmp(got, want) != 0 && bad++ == 0)
-			tap_diag("arena %u:\n#   got  %s\n#   want %s", i, got,
-			    want);
+		dt_row(&bad, "arena", i, got, want);
 	}
 	tap_is(dt_int(h, "SELECT count(*) FROM arenas WHERE run_id = %" PRId64,
 	    id), kml_replay_narenas(r), "run_end: one arenas row per arena");
@@ -970,8 +982,7 @@ dt_check_completed(sqlite3 *h, struct kml_replay *r, int64_t id,
 		    "lock_wait_ns, cross_frees, gets, hits, misses, puts, "
 		    "put_hits, put_misses, cached FROM cpus WHERE run_id = %"
 		    PRId64 " AND cpu = %u", id, c);
-		if (strcmp(got, want) != 0 && bad++ == 0)
-			tap_diag("cpu %u:\n#   got  %s\n#   want %s", c, got, want);
+		dt_row(&bad, "cpu", c, got, want);
 	}
 	tap_is(dt_int(h, "SELECT count(*) FROM cpus WHERE run_id = %" PRId64,
 	    id), 2, "run_end: two cpus rows");
@@ -994,9 +1005,7 @@ dt_check_completed(sqlite3 *h, struct kml_replay *r, int64_t id,
 		got = dt_str(h, "SELECT site, allocs, frees, fails, bytes_req, "
 		    "bytes_alloc, live, live_bytes FROM sites WHERE run_id = %"
 		    PRId64 " AND idx = %u", id, n);
-		if (strcmp(got, want) != 0 && bad++ == 0)
-			tap_diag("site %u:\n#   got  %s\n#   want %s", n, got,
-			    want);
+		dt_row(&bad, "site", n, got, want);
 	}
 	/* frees count at the site that allocated: f+0x1, g+0x2, big+0x4 */
 	tap_is(n, 3, "replay: 3 allocating call sites");

@@ -22,6 +22,15 @@ sql_val() {
 	"$KMEMLAB" sql --db "$DB" --csv "$1" 2>/dev/null | sed -n 2p
 }
 
+# cfg_has DESC PATTERN: the words of $cfg, with a blank on either side,
+# match the case pattern PATTERN; else show $cfg.
+cfg_has() {
+	case " $cfg " in
+	$2) ok "$1" true ;;
+	*) ok "$1" false; diag "config: $cfg" ;;
+	esac
+}
+
 # ---- help
 
 for cmd in replay runs report compare sql; do
@@ -279,19 +288,13 @@ ok "the policy file is recorded" test "$(sql_val \
     "SELECT policy FROM runs WHERE id = $ID")" = "$T/pol.txt"
 cfg=$(sql_val "SELECT config FROM runs WHERE id = $ID")
 for kv in fit=best magsize=7 map=spread timing=afap seed=42 cost.lock=20; do
-	case " $cfg " in
-	*" $kv "*) ok "config records $kv" true ;;
-	*) ok "config records $kv" false; diag "config: $cfg" ;;
-	esac
+	cfg_has "config records $kv" "* $kv *"
 done
 printf 'lock = 35\npage = 1us\n' >"$T/cost.txt"
 run "$KMEMLAB" replay --db "$DB" -q --cost "$T/cost.txt" "$TINY"
 is_status 0 "replay --cost: exit 0"
 cfg=$(sql_val "SELECT config FROM runs WHERE id = (SELECT max(id) FROM runs)")
-case " $cfg " in
-*" cost.lock=35 "*" cost.page=1000 "*) ok "the cost file is recorded" true ;;
-*) ok "the cost file is recorded" false; diag "config: $cfg" ;;
-esac
+cfg_has "the cost file is recorded" "* cost.lock=35 * cost.page=1000 *"
 
 # ---- runtime errors: nothing half-written
 
