@@ -202,8 +202,10 @@ rb_baseline(const char *path)
 		}
 	}
 	kml_trace_close(t, NULL, 0);
-	for (size_t i = 0; m.tab != NULL && i <= m.mask; i++)
-		free(m.tab[i].blk);
+	for (size_t i = 0; m.tab != NULL && i <= m.mask; i++) {
+		if (m.tab[i].key != 0)
+			free(m.tab[i].blk);
+	}
 	free(m.tab);
 	return n;
 }
