@@ -86,6 +86,7 @@ cmd_sql_blob_hex(sqlite3_stmt *st, int i, bool quote)
 	int n = sqlite3_column_bytes(st, i);
 	char *s = xmalloc((size_t)n * 2 + 4), *p = s;
 
+	*p = '\0';		/* an empty blob without quotes is "" */
 	if (quote)
 		p += sprintf(p, "x'");
 	for (int k = 0; k < n; k++)

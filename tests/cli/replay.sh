@@ -185,6 +185,10 @@ ok "sql --json" test "$(cat "$RUN_OUT")" = '[
   {"id": 1, "status": "completed", "n": null, "f": 1.5},
   {"id": 2, "status": "completed", "n": null, "f": 1.5}
 ]'
+run "$KMEMLAB" sql --db "$DB" --json "SELECT x'' AS z, x'0a1b' AS b"
+ok "sql --json: blobs in hex, the empty one as \"\"" test "$(cat "$RUN_OUT")" = '[
+  {"z": "", "b": "0a1b"}
+]'
 printf 'SELECT count(*) AS n FROM runs;\n-- two statements\nSELECT 7 AS x;\n' \
     >"$T/q.sql"
 run_in "$T/q.sql" "$KMEMLAB" sql --db "$DB"
