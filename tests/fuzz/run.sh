@@ -3,9 +3,10 @@
 # for a bounded time (make fuzz).  Environment: FUZZ_CC (clang),
 # top_srcdir, top_builddir, FUZZ_TIME (seconds per harness, default 60),
 # LIB_SOURCES (the library's .c files, relative to top_srcdir),
-# ZLIB_LIBS.  Crashes are written to fuzz-out/HARNESS/ and fail the run.
+# FUZZ_LIBS (the libraries they need: zlib, sqlite3, libm).  Crashes
+# are written to fuzz-out/HARNESS/ and fail the run.
 set -e
-: "${FUZZ_CC:=clang}" "${FUZZ_TIME:=60}" "${ZLIB_LIBS:=-lz}"
+: "${FUZZ_CC:=clang}" "${FUZZ_TIME:=60}" "${FUZZ_LIBS:=-lz -lsqlite3 -lm}"
 if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
 	echo "make fuzz: $FUZZ_CC not found (apt-get install clang libclang-rt-14-dev)" >&2
 	exit 1
@@ -21,7 +22,7 @@ for h in trace import text; do
 	"$FUZZ_CC" -std=c11 -D_GNU_SOURCE -g -O1 \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -I"$top_builddir" -I"$top_srcdir/lib" \
-	    -o "fuzz-out/fuzz_$h" "$top_srcdir/tests/fuzz/fuzz_$h.c" $srcs $ZLIB_LIBS
+	    -o "fuzz-out/fuzz_$h" "$top_srcdir/tests/fuzz/fuzz_$h.c" $srcs $FUZZ_LIBS
 	echo "make fuzz: running fuzz_$h for $FUZZ_TIME s"
 	"fuzz-out/fuzz_$h" -max_total_time="$FUZZ_TIME" -timeout=10 \
 	    -artifact_prefix="$out/" "$out/corpus" "$top_srcdir/tests/fuzz/corpus/$h"
