@@ -43,7 +43,8 @@
  * list, and is checked for overlap, by descents of the tree instead of
  * walks of the list, and a released span leaves the tree, each in
  * O(log n) time for n spans: an AVL tree of n nodes is at most
- * 1.44 log2(n + 2) high.  Only the checker (O(n)) walks the whole tree.
+ * 1.44 log2(n + 2) high.  Only vmem_check walks the whole tree, in step
+ * with the segment list.
  * Invariant (checked): an in-order walk of the tree visits exactly the
  * spans of the span list, in the same order; each node's height is one
  * more than its taller child's, and its children's heights differ by at
@@ -2042,33 +2043,40 @@ vmem_strategy_parse(const char *name)
 		}							\
 	} while (0)
 
-/*
- * vmem_check_spt: walk the span index t in order, matching each node with
- * *spp, the next tag of the span list, and advancing *spp past it.
- * => depth is t's depth in the tree.
- * => returns t's height, or -1 with the first violation in buf.
- */
-static int
-vmem_check_spt(const bt_t *t, const bt_t **spp, unsigned depth, char *buf,
-    size_t len)
-{
-	int hl, hr;
+/* An in-order walk of the span index, for the checker. */
+struct vmem_sptwalk {
+	const bt_t *sw_stack[VMEM_SPT_MAXDEPTH]; /* ancestors still to visit */
+	unsigned sw_depth;		/* entries on sw_stack */
+	bool sw_deep;			/* the tree is deeper than the stack */
+};
 
-	if (t == NULL)
-		return 0;
-	CHECK(depth < VMEM_SPT_MAXDEPTH, "span index deeper than %u at span "
-	    "%#" PRIx64, depth, t->bt_start);
-	if ((hl = vmem_check_spt(t->bt_left, spp, depth + 1, buf, len)) < 0)
-		return -1;
-	CHECK(*spp == t, "span index disagrees with the span list at span "
-	    "%#" PRIx64, t->bt_start);
-	*spp = t->bt_lnext;
-	if ((hr = vmem_check_spt(t->bt_right, spp, depth + 1, buf, len)) < 0)
-		return -1;
-	CHECK(t->bt_height == 1 + (hl > hr ? hl : hr) && hl - hr <= 1 &&
-	    hr - hl <= 1, "span index node %#" PRIx64 " has height %u, its "
-	    "children %d and %d", t->bt_start, (unsigned)t->bt_height, hl, hr);
-	return t->bt_height;
+/* vmem_sptwalk_push: push t and its chain of left descendants. */
+static inline void
+vmem_sptwalk_push(struct vmem_sptwalk *w, const bt_t *t)
+{
+	for (; t != NULL; t = t->bt_left) {
+		if (w->sw_depth == VMEM_SPT_MAXDEPTH) {
+			w->sw_deep = true;
+			return;
+		}
+		w->sw_stack[w->sw_depth++] = t;
+	}
+}
+
+/*
+ * vmem_sptwalk_next: the next span of the walk, or NULL at its end.
+ * => after w->sw_deep is set, the walk is cut short: the tree is broken.
+ */
+static inline const bt_t *
+vmem_sptwalk_next(struct vmem_sptwalk *w)
+{
+	const bt_t *t;
+
+	if (w->sw_depth == 0)
+		return NULL;
+	t = w->sw_stack[--w->sw_depth];
+	vmem_sptwalk_push(w, t->bt_right);
+	return t;
 }
 
 /*
@@ -2078,12 +2086,18 @@ vmem_check_spt(const bt_t *t, const bt_t **spp, unsigned depth, char *buf,
 static int
 vmem_check1(vmem_t *vm, char *buf, size_t len)
 {
-	const bt_t *span = NULL, *prev = NULL, *sp = vm->vm_spans, *tp;
+	const bt_t *span = NULL, *prev = NULL, *sp = vm->vm_spans, *tn;
 	bt_t *const *lp = &vm->vm_spans;
+	struct vmem_sptwalk sw;
 	vmem_addr_t cursor = 0;
 	uint64_t nfree = 0, nbusy = 0, inuse = 0, total = 0, imported = 0;
 	uint64_t nspans = 0, nseg = 0, lfree, steps;
 	bool rotor_seen = vm->vm_rotor == NULL;
+	unsigned hl, hr;
+
+	sw.sw_depth = 0;		/* (the stack needs no clearing) */
+	sw.sw_deep = false;
+	vmem_sptwalk_push(&sw, vm->vm_spanroot);
 
 	for (const bt_t *bt = seg_first(vm); bt != NULL;
 	    prev = bt, bt = seg_next(vm, (bt_t *)bt)) {
@@ -2112,6 +2126,18 @@ vmem_check1(vmem_t *vm, char *buf, size_t len)
 			    "at span %#" PRIx64, bt->bt_start);
 			lp = &bt->bt_lnext;
 			sp = sp->bt_lnext;
+			/* the span index: the same spans in the same order */
+			tn = vmem_sptwalk_next(&sw);
+			CHECK(!sw.sw_deep, "span index deeper than %d at span "
+			    "%#" PRIx64, VMEM_SPT_MAXDEPTH, bt->bt_start);
+			CHECK(tn == bt, "span index disagrees with the span "
+			    "list at span %#" PRIx64, bt->bt_start);
+			hl = spt_height(bt->bt_left);
+			hr = spt_height(bt->bt_right);
+			CHECK(bt->bt_height == 1 + (hl > hr ? hl : hr) &&
+			    hl <= hr + 1 && hr <= hl + 1, "span index node %#"
+			    PRIx64 " has height %u, its children %u and %u",
+			    bt->bt_start, (unsigned)bt->bt_height, hl, hr);
 			span = bt;
 			cursor = bt->bt_start;
 			nseg = 0;
@@ -2152,11 +2178,8 @@ vmem_check1(vmem_t *vm, char *buf, size_t len)
 		    "last span [%#" PRIx64 ", %#" PRIx64 ") not tiled",
 		    span->bt_start, span->bt_start + span->bt_size);
 	CHECK(sp == NULL, "span list has spans not on the segment list");
-	tp = vm->vm_spans;
-	if (vmem_check_spt(vm->vm_spanroot, &tp, 0, buf, len) < 0)
-		return -1;
-	CHECK(tp == NULL, "span %#" PRIx64 " is on the span list but not in "
-	    "the span index", tp->bt_start);
+	CHECK(vmem_sptwalk_next(&sw) == NULL, "span index has spans not on "
+	    "the span list");
 	CHECK(rotor_seen, "next-fit rotor is not on the segment list");
 	CHECK(vm->vm_rotor == NULL || vm->vm_rotor->bt_start <= vm->vm_rotor_addr,
 	    "next-fit rotor tag %#" PRIx64 " starts above the rotor address %#"
