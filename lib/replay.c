@@ -315,6 +315,7 @@ struct kml_replay {
 	uint64_t r_live_bytes;
 	kml_vtime_t r_next_sample;
 	uint64_t r_prev_hits, r_prev_gets;
+	uint64_t r_tick_left;		/* events until the next rh_tick, 0: none */
 };
 
 static struct kml_replay *rp_active;	/* the replay that owns the stack */
@@ -2205,6 +2206,8 @@ kml_replay_create(const struct kml_replay_config *rc, struct kml_trace *t,
 		r->r_sleepers[ch] = RP_NONE;
 	}
 	r->r_next_sample = rc->rc_sample_ns;
+	if (r->r_hooks.rh_tick != NULL)
+		r->r_tick_left = r->r_hooks.rh_tick_events;
 
 	rp_between(r);
 	kml_env_set(&rp_env_ops, r);
@@ -2247,6 +2250,7 @@ kml_replay_run(struct kml_replay *r)
 		struct rp_hent h;
 		uint32_t v;
 		kml_vtime_t start;
+		bool ran;
 
 		if (r->r_stop) {
 			r->r_status = KML_REPLAY_INTERRUPTED;
@@ -2279,8 +2283,8 @@ kml_replay_run(struct kml_replay *r)
 			start = h.h_k1;
 		}
 		r->r_thr[h.h_thr].t_state = T_IDLE;
-		if (rp_run(r, h.h_thr, v, start) &&
-		    (r->r_tot.rt_replayed & (RP_PROGRESS - 1)) == 0 &&
+		ran = rp_run(r, h.h_thr, v, start);
+		if (ran && (r->r_tot.rt_replayed & (RP_PROGRESS - 1)) == 0 &&
 		    r->r_hooks.rh_progress != NULL) {
 			rp_between(r);
 			r->r_hooks.rh_progress(r->r_hooks.rh_arg,
@@ -2289,6 +2293,10 @@ kml_replay_run(struct kml_replay *r)
 		rp_cpu_update(r, v);
 		if (r->r_rc.rc_sample_ns != 0 && r->r_maxclock >= r->r_next_sample)
 			rp_sample(r);
+		if (ran && r->r_tick_left != 0 && --r->r_tick_left == 0) {
+			rp_between(r);
+			r->r_tick_left = r->r_hooks.rh_tick(r->r_hooks.rh_arg, r);
+		}
 	}
 	rp_between(r);
 	r->r_tot.rt_virtual_ns = r->r_maxclock;
@@ -2311,6 +2319,12 @@ unsigned
 kml_replay_cpus(const struct kml_replay *r)
 {
 	return r->r_ncpu;
+}
+
+kml_vtime_t
+kml_replay_vtime(const struct kml_replay *r)
+{
+	return r->r_maxclock;
 }
 
 const struct kml_replay_totals *

@@ -146,7 +146,8 @@ rt_sample(void *arg, struct kml_replay *r, const struct kml_replay_sample *sa)
 static void
 rt_replay(struct rt_run *x, const char *path, const struct kml_replay_config *rc)
 {
-	struct kml_replay_hooks h = { x, rt_anomaly, rt_sample, NULL };
+	struct kml_replay_hooks h = { .rh_arg = x, .rh_anomaly = rt_anomaly,
+	    .rh_sample = rt_sample };
 	char err[512];
 
 	memset(x, 0, sizeof(*x));
@@ -725,11 +726,24 @@ rt_stop_progress(void *arg, struct kml_replay *r,
 	kml_replay_stop(r);
 }
 
+/* Tick hook: record the events replayed at each call; step by 1 after 2. */
+static uint64_t rt_ticks[16];
+static unsigned rt_nticks;
+
+static uint64_t
+rt_tick(void *arg, struct kml_replay *r)
+{
+	(void)arg;
+	if (rt_nticks < 16)
+		rt_ticks[rt_nticks++] = kml_replay_totals(r)->rt_replayed;
+	return rt_nticks == 1 ? 1 : 0;
+}
+
 static void
 test_stop(void)
 {
 	struct kml_replay_config rc;
-	struct kml_replay_hooks h = { NULL, NULL, rt_stop_progress, NULL };
+	struct kml_replay_hooks h = { .rh_sample = rt_stop_progress };
 	struct kml_trace *t, *t2;
 	struct kml_replay *r;
 	char err[512];
@@ -761,6 +775,23 @@ test_stop(void)
 	    "bad policy: message");
 	kml_trace_close(t, err, sizeof(err));
 	kml_trace_close(t2, err, sizeof(err));
+
+	/* The tick hook: after 2 events, then 1 more, then never again. */
+	h = (struct kml_replay_hooks){ .rh_tick = rt_tick, .rh_tick_events = 2 };
+	kml_replay_config_init(&rc);
+	t = kml_trace_open_read(src, err, sizeof(err));
+	r = kml_replay_create(&rc, t, &h, err, sizeof(err));
+	if (r == NULL)
+		tap_bail("tick: %s", err);
+	tap_is(kml_replay_run(r), KML_REPLAY_COMPLETED, "tick: completed");
+	tap_is(rt_nticks, 2, "tick: called twice");
+	tap_is(rt_ticks[0], 2, "tick: first after 2 events");
+	tap_is(rt_ticks[1], 3, "tick: then after 1 more");
+	tap_ok(kml_replay_totals(r)->rt_replayed > 3, "tick: the trace has more events");
+	tap_is(kml_replay_vtime(r), kml_replay_totals(r)->rt_virtual_ns,
+	    "vtime: the run's virtual time at the end");
+	kml_replay_destroy(r);
+	kml_trace_close(t, err, sizeof(err));
 }
 
 /*

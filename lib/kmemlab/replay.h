@@ -255,6 +255,15 @@ struct kml_replay_hooks {
 	void (*rh_sample)(void *arg, struct kml_replay *r,
 	    const struct kml_replay_sample *sa);
 	void (*rh_progress)(void *arg, uint64_t events);	/* every 2^20 events */
+	/*
+	 * rh_tick: called after every rh_tick_events events replayed (never
+	 * when rh_tick_events is 0), for dashboards that redraw or pace the
+	 * replay (it may sleep, or call kml_replay_stop).  It returns the
+	 * number of events until the next call (1 to single-step, 0 for no
+	 * more calls).
+	 */
+	uint64_t (*rh_tick)(void *arg, struct kml_replay *r);
+	uint64_t rh_tick_events;
 };
 
 /*
@@ -283,6 +292,9 @@ const char *kml_replay_errmsg(const struct kml_replay *r);
 
 /* kml_replay_cpus: the number of vCPUs. */
 unsigned kml_replay_cpus(const struct kml_replay *r);
+
+/* kml_replay_vtime: the latest vCPU clock so far, virtual ns. */
+kml_vtime_t kml_replay_vtime(const struct kml_replay *r);
 
 /* kml_replay_totals: the totals so far. */
 const struct kml_replay_totals *kml_replay_totals(const struct kml_replay *r);
