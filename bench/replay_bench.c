@@ -14,7 +14,9 @@
  * with the ratios replay/baseline and (replay+db)/replay.  -g N adds a
  * generated trace of N events (gen random, 8 CPUs, seed 1) written to a
  * temporary file first.  Peak RSS (getrusage) is printed after each trace.
- * Usage: replay_bench [-r RUNS] [-g EVENTS] [FILE.kmt ...]
+ * -s STAGES runs only some stages (letters d, m, r, b for decode, malloc,
+ * replay, replay+db; default all), e.g. to profile one of them.
+ * Usage: replay_bench [-r RUNS] [-s STAGES] [-g EVENTS] [FILE.kmt ...]
  */
 #include "config.h"
 
@@ -288,6 +290,8 @@ rb_best(int runs, uint64_t (*fn)(const char *, const char *), const char *a,
 	return best;
 }
 
+static const char *rb_stages = "dmrb";	/* -s */
+
 static uint64_t rb_decode2(const char *p, const char *u) { (void)u; return rb_decode(p); }
 static uint64_t rb_baseline2(const char *p, const char *u) { (void)u; return rb_baseline(p); }
 
@@ -301,10 +305,14 @@ rb_file(const char *path, int runs)
 	if (fd < 0)
 		rb_die(strerror(errno));
 	close(fd);
-	double dec = rb_best(runs, rb_decode2, path, NULL);
-	double base = rb_best(runs, rb_baseline2, path, NULL);
-	double rep = rb_best(runs, rb_replay, path, NULL);
-	double repdb = rb_best(runs, rb_replay, path, dbpath);
+	double dec = strchr(rb_stages, 'd') ?
+	    rb_best(runs, rb_decode2, path, NULL) : 0;
+	double base = strchr(rb_stages, 'm') ?
+	    rb_best(runs, rb_baseline2, path, NULL) : 0;
+	double rep = strchr(rb_stages, 'r') ?
+	    rb_best(runs, rb_replay, path, NULL) : 0;
+	double repdb = strchr(rb_stages, 'b') ?
+	    rb_best(runs, rb_replay, path, dbpath) : 0;
 
 	getrusage(RUSAGE_SELF, &ru);
 	printf("%-24s %12.0f %12.0f %12.0f %12.0f %8.2f %8.2f %9ld\n",
@@ -320,13 +328,15 @@ main(int argc, char **argv)
 	int runs = 3, ch;
 	uint64_t gen = 0;
 
-	while ((ch = getopt(argc, argv, "r:g:")) != -1) {
+	while ((ch = getopt(argc, argv, "r:s:g:")) != -1) {
 		if (ch == 'r')
 			runs = atoi(optarg) > 0 ? atoi(optarg) : 1;
+		else if (ch == 's')
+			rb_stages = optarg;
 		else if (ch == 'g')
 			gen = strtoull(optarg, NULL, 10);
 		else {
-			fprintf(stderr, "usage: replay_bench [-r RUNS] [-g EVENTS] [FILE.kmt ...]\n");
+			fprintf(stderr, "usage: replay_bench [-r RUNS] [-s STAGES] [-g EVENTS] [FILE.kmt ...]\n");
 			return 2;
 		}
 	}

@@ -33,6 +33,7 @@ static const struct kml_env_ops *env_ops = &kml_env_uni_ops;
 static void *env_arg;
 static kml_panic_handler_t env_panic_handler;
 static char env_deadlock[256];
+static bool env_observing;		/* kml_env_observe */
 
 void
 kml_env_set(const struct kml_env_ops *ops, void *arg)
@@ -47,6 +48,18 @@ kml_env_set(const struct kml_env_ops *ops, void *arg)
 	    ops->eo_sleep && ops->eo_wakeup);
 	env_ops = ops;
 	env_arg = arg;
+}
+
+void
+kml_env_observe(bool on)
+{
+	env_observing = on;
+}
+
+bool
+kml_env_observing(void)
+{
+	return env_observing;
 }
 
 const char *
@@ -94,7 +107,7 @@ kml_now(void)
 void
 kml_delay(kml_vtime_t ns)
 {
-	if (ns != 0)
+	if (ns != 0 && !env_observing)
 		env_ops->eo_advance(env_arg, ns);
 }
 
@@ -126,6 +139,11 @@ kml_mutex_enter(struct kml_mutex *m)
 	KML_ASSERTMSG(m->m_owner_cpu == -1,
 	    "mutex \"%s\" held by cpu %d thread %llu across a context switch",
 	    m->m_name, m->m_owner_cpu, (unsigned long long)m->m_owner_tid);
+	if (env_observing) {
+		m->m_owner_cpu = (int)kml_curcpu();
+		m->m_owner_tid = kml_curtid();
+		return;
+	}
 	now = kml_now();
 	m->m_stat.ls_acquire++;
 	if (m->m_free_at > now) {
@@ -150,6 +168,10 @@ kml_mutex_exit(struct kml_mutex *m)
 	KML_ASSERTMSG(kml_mutex_owned(m),
 	    "mutex \"%s\" released by a thread that does not hold it",
 	    m->m_name);
+	if (env_observing) {
+		m->m_owner_cpu = -1;
+		return;
+	}
 	now = kml_now();
 	m->m_stat.ls_hold_ns += now - m->m_acquired_at;
 	if (now > m->m_free_at)

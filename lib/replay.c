@@ -1987,6 +1987,17 @@ struct rp_frag {
 	uint64_t free, largest;
 };
 
+/*
+ * rp_observe: enter or leave observer mode (kml_env_observe): reading
+ * statistics between events takes no virtual time and counts no lock.
+ */
+static void
+rp_observe(struct kml_replay *r, bool on)
+{
+	r->r_obs = on;
+	kml_env_observe(on);
+}
+
 static void
 rp_sample(struct kml_replay *r)
 {
@@ -1997,7 +2008,7 @@ rp_sample(struct kml_replay *r)
 	uint64_t hits = 0, gets = 0, freeb;
 
 	rp_between(r);
-	r->r_obs = true;
+	rp_observe(r, true);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_events = r->r_tot.rt_replayed;
 	sa.sa_inuse_bytes = r->r_live_bytes;
@@ -2011,7 +2022,7 @@ rp_sample(struct kml_replay *r)
 		hits += pst.cpu_hits;
 		gets += pst.cpu_gets;
 	}
-	vmem_stats(kmem_va_arena, &vst);
+	vmem_counters(kmem_va_arena, &vst);
 	freeb = vst.total - vst.inuse;
 	sa.sa_frag = freeb != 0 ? 1.0 - (double)vst.largest_free /
 	    (double)freeb : 0.0;
@@ -2019,13 +2030,13 @@ rp_sample(struct kml_replay *r)
 	    r->r_prev_hits) / (double)(gets - r->r_prev_gets) : 0.0;
 	r->r_prev_hits = hits;
 	r->r_prev_gets = gets;
-	r->r_obs = false;
 	while (r->r_maxclock >= r->r_next_sample) {
 		sa.sa_vtime = r->r_next_sample;
 		r->r_next_sample += r->r_rc.rc_sample_ns;
 		if (r->r_hooks.rh_sample != NULL)
 			r->r_hooks.rh_sample(r->r_hooks.rh_arg, r, &sa);
 	}
+	rp_observe(r, false);
 }
 
 /* ---- deadlock */
@@ -2245,6 +2256,7 @@ kml_replay_run(struct kml_replay *r)
 
 	if (r->r_status != KML_REPLAY_RUNNING)
 		return r->r_status;
+	rp_observe(r, false);
 	for (;;) {
 		struct rp_vcpu *c;
 		struct rp_hent h;
@@ -2287,19 +2299,24 @@ kml_replay_run(struct kml_replay *r)
 		if (ran && (r->r_tot.rt_replayed & (RP_PROGRESS - 1)) == 0 &&
 		    r->r_hooks.rh_progress != NULL) {
 			rp_between(r);
+			rp_observe(r, true);
 			r->r_hooks.rh_progress(r->r_hooks.rh_arg,
 			    r->r_tot.rt_replayed);
+			rp_observe(r, false);
 		}
 		rp_cpu_update(r, v);
 		if (r->r_rc.rc_sample_ns != 0 && r->r_maxclock >= r->r_next_sample)
 			rp_sample(r);
 		if (ran && r->r_tick_left != 0 && --r->r_tick_left == 0) {
 			rp_between(r);
+			rp_observe(r, true);
 			r->r_tick_left = r->r_hooks.rh_tick(r->r_hooks.rh_arg, r);
+			rp_observe(r, false);
 		}
 	}
 	rp_between(r);
 	r->r_tot.rt_virtual_ns = r->r_maxclock;
+	rp_observe(r, true);	/* until the next run: results are read */
 	return r->r_status;
 }
 
@@ -2403,6 +2420,7 @@ kml_replay_destroy(struct kml_replay *r)
 	kmem_fini();
 	uvm_fini();
 	pool_cache_set_default_policy(NULL);
+	rp_observe(r, false);
 	kml_env_set(NULL, NULL);
 	rp_active = NULL;
 

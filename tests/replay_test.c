@@ -39,6 +39,7 @@
 #include <kmemlab/pool_cache.h>
 #include <kmemlab/replay.h>
 #include <kmemlab/trace.h>
+#include <kmemlab/tracegen.h>
 #include <kmemlab/uvm_km.h>
 #include <kmemlab/vmem.h>
 
@@ -795,6 +796,146 @@ test_stop(void)
 }
 
 /*
+ * Observing changes nothing: a replay whose sample and tick hooks read
+ * every statistic (taking the stack's locks, as the database and the
+ * dashboards do) ends with the same clocks and lock figures as one that
+ * is never looked at.
+ */
+struct rt_fig {
+	kml_vtime_t vns;
+	kml_vtime_t busy[4], wait[4];
+	struct kml_lockstat kmem, uvm, va, depot;
+	uint64_t samples;
+};
+
+static void
+rt_look(void)
+{
+	struct pool_cache_stats cs;
+	struct pool_stats ps;
+	struct vmem_stats vs;
+	struct uvm_stats us;
+
+	for (pool_cache_t pc = pool_cache_first(); pc != NULL;
+	    pc = pool_cache_next(pc)) {
+		pool_cache_stats(pc, &cs);
+		pool_stats(pool_cache_pool(pc), &ps);
+	}
+	vmem_stats(kmem_va_arena, &vs);
+	vmem_stats(kmem_arena, &vs);
+	uvm_stats(&us);
+}
+
+static void
+rt_look_sample(void *arg, struct kml_replay *r, const struct kml_replay_sample *sa)
+{
+	(void)r;
+	(void)sa;
+	((struct rt_fig *)arg)->samples++;
+	rt_look();
+}
+
+static uint64_t
+rt_look_tick(void *arg, struct kml_replay *r)
+{
+	(void)arg;
+	(void)r;
+	rt_look();
+	return 97;
+}
+
+static void
+rt_figures(const char *path, bool look, struct rt_fig *f)
+{
+	struct kml_replay_config rc;
+	struct kml_replay_hooks h = { .rh_arg = f };
+	struct kml_trace *t;
+	struct kml_replay *r;
+	char err[512];
+
+	memset(f, 0, sizeof(*f));
+	kml_replay_config_init(&rc);
+	rc.rc_timing = KML_TIMING_AFAP;
+	if (look) {
+		rc.rc_sample_ns = 2000;
+		h.rh_sample = rt_look_sample;
+		h.rh_tick = rt_look_tick;
+		h.rh_tick_events = 97;
+	}
+	if ((t = kml_trace_open_read(path, err, sizeof(err))) == NULL ||
+	    (r = kml_replay_create(&rc, t, &h, err, sizeof(err))) == NULL)
+		tap_bail("observe: %s", err);
+	if (kml_replay_run(r) != KML_REPLAY_COMPLETED)
+		tap_bail("observe: %s", kml_replay_errmsg(r));
+	f->vns = kml_replay_vtime(r);
+	for (unsigned c = 0; c < 4; c++) {
+		f->busy[c] = kml_replay_cpu(r, c)->rcpu_busy_ns;
+		f->wait[c] = kml_replay_cpu(r, c)->rcpu_lock_wait_ns;
+	}
+	kmem_lockstat(&f->kmem);
+	uvm_lockstat(&f->uvm);
+	vmem_lockstat(kmem_va_arena, &f->va);
+	for (pool_cache_t pc = pool_cache_first(); pc != NULL;
+	    pc = pool_cache_next(pc)) {
+		struct kml_lockstat ls;
+
+		pool_cache_depot_lockstat(pc, &ls);
+		f->depot.ls_acquire += ls.ls_acquire;
+		f->depot.ls_contended += ls.ls_contended;
+		f->depot.ls_wait_ns += ls.ls_wait_ns;
+		f->depot.ls_hold_ns += ls.ls_hold_ns;
+	}
+	kml_replay_destroy(r);
+	kml_trace_close(t, err, sizeof(err));
+}
+
+static bool
+rt_lockeq(const struct kml_lockstat *a, const struct kml_lockstat *b)
+{
+	return a->ls_acquire == b->ls_acquire &&
+	    a->ls_contended == b->ls_contended &&
+	    a->ls_wait_ns == b->ls_wait_ns && a->ls_hold_ns == b->ls_hold_ns &&
+	    a->ls_max_wait_ns == b->ls_max_wait_ns;
+}
+
+static void
+test_observe(void)
+{
+	struct kml_gen_params p;
+	struct kml_trace_header th;
+	struct kml_trace *w;
+	struct rt_fig a, b;
+	char path[256], err[512];
+
+	snprintf(path, sizeof(path), "%s/observe.kmt", rt_dir);
+	kml_gen_params_init(&p, KML_GEN_MAGAZINE);
+	p.tg_ncpu = 4;
+	p.tg_events = 20000;
+	p.tg_seed = 7;
+	kml_gen_header(&p, &th);
+	if ((w = kml_trace_open_write(path, &th, err, sizeof(err))) == NULL ||
+	    kml_gen_run(&p, w) != 0 || kml_trace_close(w, err, sizeof(err)) != 0)
+		tap_bail("observe: gen: %s", err);
+	kml_cost_reset();	/* the default costs: locks cost time */
+	rt_figures(path, false, &a);
+	rt_figures(path, true, &b);
+	rt_costs();
+	unlink(path);
+	tap_ok(b.samples > 10, "observe: %" PRIu64 " samples taken", b.samples);
+	tap_ok(a.depot.ls_contended > 0, "observe: the depots were contended");
+	tap_is(b.vns, a.vns, "observe: same virtual time");
+	tap_ok(memcmp(a.busy, b.busy, sizeof(a.busy)) == 0,
+	    "observe: same busy time per vCPU");
+	tap_ok(memcmp(a.wait, b.wait, sizeof(a.wait)) == 0,
+	    "observe: same lock wait per vCPU");
+	tap_ok(rt_lockeq(&a.kmem, &b.kmem), "observe: same kmem lock figures");
+	tap_ok(rt_lockeq(&a.uvm, &b.uvm), "observe: same page layer lock figures");
+	tap_ok(rt_lockeq(&a.va, &b.va), "observe: same kmem_va_arena lock figures");
+	tap_ok(rt_lockeq(&a.depot, &b.depot), "observe: same depot lock figures");
+	tap_ok(!kml_env_observing(), "observe: observer mode off after destroy");
+}
+
+/*
  * A truncated trace: its whole records are replayed, then the replay
  * fails with the reader's message.
  */
@@ -1016,6 +1157,7 @@ main(void)
 	test_sleep();
 	test_pressure();
 	test_stop();
+	test_observe();
 	test_truncated();
 	test_bundled();
 	for (unsigned i = 1; i <= rt_nfiles; i++) {
