@@ -1887,8 +1887,12 @@ vmem_walk(vmem_t *vm, int typemask, vmem_walk_fn_t *fn, void *arg)
 	vmem_unlock(vm);
 }
 
+/*
+ * vmem_stats1: the statistics of vm into *st; with walk, also the longest
+ * hash chain (a walk of every bucket).  => vm is locked.
+ */
 static void
-vmem_stats1(vmem_t *vm, struct vmem_stats *st)
+vmem_stats1(vmem_t *vm, struct vmem_stats *st, bool walk)
 {
 	*st = vm->vm_st;
 	st->largest_free = 0;
@@ -1901,6 +1905,9 @@ vmem_stats1(vmem_t *vm, struct vmem_stats *st)
 	}
 	st->hash_size = vm->vm_hashsize;
 	st->hash_maxchain = 0;
+	st->waiters = vm->vm_wchan.wc_nwaiters;
+	if (!walk)
+		return;
 	for (size_t i = 0; i < vm->vm_hashsize; i++) {
 		uint64_t len = 0;
 
@@ -1909,14 +1916,21 @@ vmem_stats1(vmem_t *vm, struct vmem_stats *st)
 		if (len > st->hash_maxchain)
 			st->hash_maxchain = len;
 	}
-	st->waiters = vm->vm_wchan.wc_nwaiters;
 }
 
 void
 vmem_stats(vmem_t *vm, struct vmem_stats *st)
 {
 	vmem_lock(vm);
-	vmem_stats1(vm, st);
+	vmem_stats1(vm, st, true);
+	vmem_unlock(vm);
+}
+
+void
+vmem_counters(vmem_t *vm, struct vmem_stats *st)
+{
+	vmem_lock(vm);
+	vmem_stats1(vm, st, false);
 	vmem_unlock(vm);
 }
 
@@ -1938,7 +1952,7 @@ vmem_dump(vmem_t *vm, vmem_printf_t *pr, void *arg)
 	struct vmem_stats st;
 
 	vmem_lock(vm);
-	vmem_stats1(vm, &st);
+	vmem_stats1(vm, &st, true);
 	pr(arg, "arena \"%s\": quantum %#" PRIx64 ", qcache_max %#" PRIx64
 	    ", %s\n", vm->vm_name, vm->vm_quantum, vm->vm_qcache_max,
 	    vm->vm_importfn != NULL ? "imports from a source" : "no source");

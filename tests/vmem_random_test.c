@@ -264,7 +264,13 @@ static const struct vmem_stats *
 rnd_stats(struct rnd_arena *ra)
 {
 	if (!ra->st_fresh) {
+		struct vmem_stats c;
+
 		vmem_stats(ra->vm, &ra->st);
+		vmem_counters(ra->vm, &c);
+		c.hash_maxchain = ra->st.hash_maxchain;
+		if (memcmp(&c, &ra->st, sizeof(c)) != 0)
+			rnd_fail("vmem_counters disagrees with vmem_stats");
 		ra->st_fresh = true;
 	}
 	return &ra->st;

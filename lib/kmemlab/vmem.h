@@ -262,6 +262,13 @@ unsigned vmem_qcache_reclaim(vmem_t *vm);
 /* vmem_stats: copy the arena's statistics into *st. */
 void vmem_stats(vmem_t *vm, struct vmem_stats *st);
 
+/*
+ * vmem_counters: vmem_stats without walking the busy-segment hash
+ * (hash_maxchain is 0): O(1) plus the free list of the largest order, for
+ * time series taken often.
+ */
+void vmem_counters(vmem_t *vm, struct vmem_stats *st);
+
 /* vmem_lockstat: the statistics of vm's lock. */
 void vmem_lockstat(vmem_t *vm, struct kml_lockstat *ls);
 
