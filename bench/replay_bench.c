@@ -15,8 +15,9 @@
  * generated trace of N events (gen random, 8 CPUs, seed 1) written to a
  * temporary file first.  Peak RSS (getrusage) is printed after each trace.
  * -s STAGES runs only some stages (letters d, m, r, b for decode, malloc,
- * replay, replay+db; default all), e.g. to profile one of them.
- * Usage: replay_bench [-r RUNS] [-s STAGES] [-g EVENTS] [FILE.kmt ...]
+ * replay, replay+db; default all), e.g. to profile one of them; -w sets
+ * the replay's look-ahead window (events).
+ * Usage: replay_bench [-r RUNS] [-s STAGES] [-w WINDOW] [-g EVENTS] [FILE.kmt ...]
  */
 #include "config.h"
 
@@ -33,6 +34,9 @@
 #include <kmemlab/replay.h>
 #include <kmemlab/trace.h>
 #include <kmemlab/tracegen.h>
+
+static const char *rb_stages = "dmrb";	/* -s */
+static uint64_t rb_window;		/* -w, 0: the default */
 
 static double
 rb_now(void)
@@ -240,6 +244,8 @@ rb_replay(const char *path, const char *dbpath)
 
 	kml_replay_config_init(&rc);
 	rc.rc_timing = KML_TIMING_AFAP;
+	if (rb_window != 0)
+		rc.rc_window = rb_window;
 	memset(&hooks, 0, sizeof(hooks));
 	if (dbpath != NULL) {
 		struct kml_db_run run = {
@@ -290,7 +296,6 @@ rb_best(int runs, uint64_t (*fn)(const char *, const char *), const char *a,
 	return best;
 }
 
-static const char *rb_stages = "dmrb";	/* -s */
 
 static uint64_t rb_decode2(const char *p, const char *u) { (void)u; return rb_decode(p); }
 static uint64_t rb_baseline2(const char *p, const char *u) { (void)u; return rb_baseline(p); }
@@ -328,15 +333,17 @@ main(int argc, char **argv)
 	int runs = 3, ch;
 	uint64_t gen = 0;
 
-	while ((ch = getopt(argc, argv, "r:s:g:")) != -1) {
+	while ((ch = getopt(argc, argv, "r:s:w:g:")) != -1) {
 		if (ch == 'r')
 			runs = atoi(optarg) > 0 ? atoi(optarg) : 1;
 		else if (ch == 's')
 			rb_stages = optarg;
+		else if (ch == 'w')
+			rb_window = strtoull(optarg, NULL, 10);
 		else if (ch == 'g')
 			gen = strtoull(optarg, NULL, 10);
 		else {
-			fprintf(stderr, "usage: replay_bench [-r RUNS] [-s STAGES] [-g EVENTS] [FILE.kmt ...]\n");
+			fprintf(stderr, "usage: replay_bench [-r RUNS] [-s STAGES] [-w WINDOW] [-g EVENTS] [FILE.kmt ...]\n");
 			return 2;
 		}
 	}

@@ -17,10 +17,10 @@
  * would refuse (KML_EDEADLK).  Sleeping is done by the scheduler, one
  * level up (section 5).
  *
- * Observations (samples, the statistics of the stack) take allocator
- * locks.  They run in observer mode: the clock reads 0 and advancing it
- * does nothing, so no virtual clock and no lock's release instant moves;
- * they only show in the locks' own acquisition counters.
+ * Observations (samples, hooks, the statistics read at the end) take
+ * allocator locks.  They run in observer mode (kml_env_observe): the
+ * clock reads 0 and advancing it does nothing, and locks are taken
+ * without being counted or waited for, so looking changes nothing.
  *
  * ---- 2. Reading and pairing
  *
@@ -33,8 +33,12 @@
  * will hold the replayed object.  Families are those of `kmemlab trace
  * info': slab (kmalloc, kfree, kmem_cache_*), pages, user (the malloc
  * family; namespace: the pid), vmem and pool.  A freed pointer keeps its
- * map entry, marked RP_FREED, so that a second free is told apart from a
- * free of a pointer never allocated.  All anomalies except deadlocks are
+ * map entry as a tombstone (RP_TOMB + its number), so that a second free
+ * is told apart from a free of a pointer never allocated; the last
+ * rc_tombs (default 262,144) freed pointers are kept, the oldest
+ * forgotten, so the map holds the live objects and a bounded history,
+ * however long the trace (a second free after rc_tombs other frees is
+ * counted as "never allocated").  All anomalies except deadlocks are
  * therefore found while reading, in trace order: that makes them
  * independent of the configuration.
  *
@@ -127,9 +131,12 @@
 #include "bits.h"
 
 #define RP_NONE		UINT32_MAX	/* no object, thread or site */
-#define RP_FREED	(UINT32_MAX - 1) /* pointer map: freed in the trace */
+#define RP_TOMB		UINT32_C(0x80000000) /* pointer map: RP_TOMB + n, freed
+					   in the trace by the nth tombstone */
+#define RP_TOMBGEN	(UINT32_C(1) << 30)	/* tombstone numbers, mod this */
+#define RP_DEFTOMBS	(UINT32_C(1) << 18)	/* tombstones kept (section 2) */
 #define RP_SKIPPED	(UINT32_MAX - 2) /* pointer map: a skipped slab page */
-#define RP_DEFWINDOW	(UINT64_C(1) << 20)	/* default look-ahead, events */
+#define RP_DEFWINDOW	(UINT64_C(1) << 16)	/* default look-ahead, events */
 #define RP_PROGRESS	(UINT64_C(1) << 20)	/* events between progress calls */
 #define RP_COPY_BYTES_PER_NS 16		/* realloc's copy: 16 bytes per virtual ns
 					   (a warm-cache memcpy of a 2020s core) */
@@ -254,8 +261,15 @@ struct rp_map {
 struct rp_pent {
 	uint64_t p_ptr;
 	uint32_t p_tag;			/* family | namespace << 3; 0: empty */
-	uint32_t p_val;			/* slot, RP_FREED or RP_SKIPPED */
+	uint32_t p_val;			/* slot, RP_TOMB + n or RP_SKIPPED */
 };
+
+/* rp_freed: the pointer map value v says "freed in the trace". */
+static inline bool
+rp_freed(uint32_t v)
+{
+	return v >= RP_TOMB && v - RP_TOMB < RP_TOMBGEN;
+}
 
 struct kml_replay {
 	struct kml_replay_config r_rc;
@@ -298,6 +312,10 @@ struct kml_replay {
 	uint32_t r_nobj, r_capobj, r_freeobj;
 	struct rp_pent *r_pmap;
 	uint64_t r_pcap, r_pn;
+	uint64_t *r_tptr;		/* tombstones: ring of rc_tombs keys */
+	uint32_t *r_ttag;
+	uint32_t r_tn;			/* tombstones in the ring */
+	uint64_t r_tnext;		/* number of the next tombstone */
 
 	/* strings and sites */
 	struct rp_str *r_str;
@@ -467,6 +485,61 @@ rp_pmap_set(struct kml_replay *r, struct rp_pent *p, uint32_t tag,
 				    old[i];
 		free(old);
 	}
+}
+
+/* rp_pmap_del: remove entry p (backward-shift deletion: no tombs in the table). */
+static void
+rp_pmap_del(struct kml_replay *r, struct rp_pent *p)
+{
+	uint64_t mask = r->r_pcap - 1, i = (uint64_t)(p - r->r_pmap), k = i;
+
+	for (;;) {
+		k = (k + 1) & mask;
+		if (r->r_pmap[k].p_tag == 0)
+			break;
+		uint64_t h = rp_mix(r->r_pmap[k].p_ptr ^
+		    ((uint64_t)r->r_pmap[k].p_tag << 40) ^
+		    r->r_pmap[k].p_tag) & mask;
+
+		/* k's entry may fill the hole at i if its home is not in (i, k] */
+		if (i <= k ? (h <= i || h > k) : (h <= i && h > k)) {
+			r->r_pmap[i] = r->r_pmap[k];
+			i = k;
+		}
+	}
+	r->r_pmap[i].p_tag = 0;
+	r->r_pn--;
+}
+
+/*
+ * rp_tomb: mark entry p freed in the trace, with the next tombstone
+ * number, and forget the oldest freed pointer when rc_tombs are kept
+ * (section 2).  => p is not used by the caller afterwards (the table
+ * may shift).
+ */
+static void
+rp_tomb(struct kml_replay *r, struct rp_pent *p)
+{
+	uint64_t n = r->r_tnext++;
+	uint32_t tag = p->p_tag;
+	uint64_t ptr = p->p_ptr;
+
+	p->p_val = RP_TOMB + (uint32_t)(n % RP_TOMBGEN);
+	if (r->r_tn == r->r_rc.rc_tombs) {
+		uint64_t old = n - r->r_rc.rc_tombs;
+		uint32_t oi = (uint32_t)(old & (r->r_rc.rc_tombs - 1));
+		struct rp_pent *q = rp_pmap_slot(r, r->r_ttag[oi],
+		    r->r_tptr[oi]);
+
+		/* still that free's tombstone: not freed again nor reused */
+		if (q->p_tag != 0 && q->p_val == RP_TOMB +
+		    (uint32_t)(old % RP_TOMBGEN))
+			rp_pmap_del(r, q);
+		r->r_tn--;
+	}
+	r->r_ttag[n & (r->r_rc.rc_tombs - 1)] = tag;
+	r->r_tptr[n & (r->r_rc.rc_tombs - 1)] = ptr;
+	r->r_tn++;
 }
 
 /* ---- strings and sites */
@@ -1363,13 +1436,13 @@ rp_pair_free(struct kml_replay *r, uint64_t seq,
 		return RP_NONE;
 	}
 	s = p->p_val;
-	if (s == RP_FREED) {
+	if (rp_freed(s)) {
 		rp_anomaly(r, KML_AN_DOUBLE_FREE, seq, te, ptr, te->te_size,
 		    "%s of %#" PRIx64 ", which is already free", opname, ptr);
 		return RP_NONE;
 	}
 	if (s == RP_SKIPPED) {
-		p->p_val = RP_FREED;
+		rp_tomb(r, p);
 		return RP_SKIPPED;
 	}
 	o = &r->r_obj[s];
@@ -1393,7 +1466,7 @@ rp_pair_free(struct kml_replay *r, uint64_t seq,
 		    o->o_seq);
 		return RP_NONE;
 	}
-	p->p_val = RP_FREED;
+	rp_tomb(r, p);
 	return s;
 }
 
@@ -1411,7 +1484,7 @@ rp_pair_alloc(struct kml_replay *r, uint64_t seq,
 	uint32_t s;
 
 	*oldp = RP_NONE;
-	if (p->p_tag != 0 && p->p_val != RP_FREED && p->p_val != RP_SKIPPED) {
+	if (p->p_tag != 0 && !rp_freed(p->p_val) && p->p_val != RP_SKIPPED) {
 		struct rp_obj *o = &r->r_obj[p->p_val];
 
 		rp_anomaly(r, KML_AN_LIVE_REALLOC, seq, te, ptr, o->o_req,
@@ -1532,7 +1605,7 @@ rp_read_one(struct kml_replay *r)
 		    rp_slab_page(&te)) {
 			struct rp_pent *p = rp_pmap_slot(r, tag, te.te_ptr);
 
-			if (p->p_tag == 0 || p->p_val == RP_FREED ||
+			if (p->p_tag == 0 || rp_freed(p->p_val) ||
 			    p->p_val == RP_SKIPPED) {
 				rp_pmap_set(r, p, tag, te.te_ptr, RP_SKIPPED);
 				r->r_tot.rt_skipped_pages++;
@@ -2111,6 +2184,7 @@ kml_replay_config_init(struct kml_replay_config *rc)
 	rc->rc_cpumap = KML_CPUMAP_FOLD;
 	rc->rc_timing = KML_TIMING_TRACE;
 	rc->rc_window = RP_DEFWINDOW;
+	rc->rc_tombs = RP_DEFTOMBS;
 }
 
 /* rp_policy_check: the page layer's parameters, checked as uvm_init does. */
@@ -2157,6 +2231,11 @@ kml_replay_create(const struct kml_replay_config *rc, struct kml_trace *t,
 		    rc->rc_cpumap, rc->rc_timing);
 		return NULL;
 	}
+	if ((rc->rc_tombs & (rc->rc_tombs - 1)) != 0) {
+		snprintf(errbuf, errlen, "tombstones %u: not a power of two",
+		    rc->rc_tombs);
+		return NULL;
+	}
 	ncpu = rc->rc_cpus != 0 ? rc->rc_cpus : rc->rc_policy.po_cpus != 0 ?
 	    rc->rc_policy.po_cpus : th->th_ncpu != 0 ? th->th_ncpu : 1;
 	if (ncpu > KML_MAXCPUS) {
@@ -2193,15 +2272,22 @@ kml_replay_create(const struct kml_replay_config *rc, struct kml_trace *t,
 	r->r_cheap = calloc(ncpu, sizeof(*r->r_cheap));
 	r->r_pcap = 1024;
 	r->r_pmap = calloc(r->r_pcap, sizeof(*r->r_pmap));
+	if (r->r_rc.rc_tombs == 0)
+		r->r_rc.rc_tombs = RP_DEFTOMBS;
+	r->r_tptr = calloc(r->r_rc.rc_tombs, sizeof(*r->r_tptr));
+	r->r_ttag = calloc(r->r_rc.rc_tombs, sizeof(*r->r_ttag));
 	r->r_capstr = 64;
 	r->r_str = calloc(r->r_capstr, sizeof(*r->r_str));
 	r->r_strcap = 256;
 	r->r_strhash = calloc(r->r_strcap, sizeof(*r->r_strhash));
 	if (r->r_cpu == NULL || r->r_cheap == NULL || r->r_pmap == NULL ||
-	    r->r_str == NULL || r->r_strhash == NULL) {
+	    r->r_tptr == NULL || r->r_ttag == NULL || r->r_str == NULL ||
+	    r->r_strhash == NULL) {
 		free(r->r_cpu);
 		free(r->r_cheap);
 		free(r->r_pmap);
+	free(r->r_tptr);
+	free(r->r_ttag);
 		free(r->r_str);
 		free(r->r_strhash);
 		free(r);
@@ -2243,6 +2329,8 @@ fail:
 	free(r->r_cpu);
 	free(r->r_cheap);
 	free(r->r_pmap);
+	free(r->r_tptr);
+	free(r->r_ttag);
 	free(r->r_str);
 	free(r->r_strhash);
 	free(r);
@@ -2439,6 +2527,8 @@ kml_replay_destroy(struct kml_replay *r)
 	free(r->r_cheap);
 	free(r->r_obj);
 	free(r->r_pmap);
+	free(r->r_tptr);
+	free(r->r_ttag);
 	free(r->r_str);
 	free(r->r_strhash);
 	free(r->r_site);

@@ -524,6 +524,106 @@ test_anomalies(void)
 	rt_done(&x);
 }
 
+/*
+ * Tombstones: the last rc_tombs freed pointers are remembered (older ones
+ * are forgotten, so memory stays bounded): a second free is a double free
+ * while its first free is among them, later it is "never allocated".
+ * Also, a pointer freed, reallocated and freed again keeps its newest
+ * tombstone.  Tested with 64 tombstones (the default, 262,144, would make
+ * a trace too long for the --enable-sanity build).
+ */
+static void
+rt_tomb_trace(const char *path, uint64_t between)
+{
+	struct kml_trace_header th;
+	struct kml_trace_event ev;
+	struct kml_trace *w;
+	char err[512];
+	uint64_t ts = 0;
+
+	kml_trace_header_init(&th, KML_TSRC_TEXT);
+	th.th_ncpu = 1;
+	if ((w = kml_trace_open_write(path, &th, err, sizeof(err))) == NULL)
+		tap_bail("tombstones: %s", err);
+	memset(&ev, 0, sizeof(ev));
+	ev.te_tid = ev.te_pid = 1;
+	ev.te_size = 32;
+	/* 0x10: allocated, freed (tombstone 0) */
+	ev.te_ts = ++ts, ev.te_op = KML_OP_KMALLOC, ev.te_ptr = 0x10;
+	kml_trace_write(w, &ev);
+	ev.te_ts = ++ts, ev.te_op = KML_OP_KFREE;
+	kml_trace_write(w, &ev);
+	/* 0x20: freed, reallocated, freed again: the newer tombstone counts */
+	for (int i = 0; i < 2; i++) {
+		ev.te_ts = ++ts, ev.te_op = KML_OP_KMALLOC, ev.te_ptr = 0x20;
+		kml_trace_write(w, &ev);
+		ev.te_ts = ++ts, ev.te_op = KML_OP_KFREE;
+		kml_trace_write(w, &ev);
+	}
+	for (uint64_t i = 0; i < between; i++) {
+		ev.te_ts = ++ts, ev.te_op = KML_OP_KMALLOC;
+		ev.te_ptr = 0x100000 + 64 * i;
+		kml_trace_write(w, &ev);
+		ev.te_ts = ++ts, ev.te_op = KML_OP_KFREE;
+		kml_trace_write(w, &ev);
+	}
+	ev.te_ts = ++ts, ev.te_op = KML_OP_KFREE, ev.te_ptr = 0x10;
+	kml_trace_write(w, &ev);
+	ev.te_ts = ++ts, ev.te_op = KML_OP_KFREE, ev.te_ptr = 0x20;
+	kml_trace_write(w, &ev);
+	if (kml_trace_close(w, err, sizeof(err)) != 0)
+		tap_bail("tombstones: %s", err);
+}
+
+static void
+test_tombstones(void)
+{
+	struct kml_replay_config rc;
+	const struct kml_replay_totals *tt;
+	struct rt_run x;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/tomb.kmt", rt_dir);
+	kml_replay_config_init(&rc);
+	tap_is(rc.rc_tombs, 262144, "tombstones: 262,144 by default");
+	rc.rc_tombs = 64;
+	rt_costs();
+	/* 2 + 61 frees after the first free of 0x10: still among the last 64 */
+	rt_tomb_trace(path, 61);
+	rt_replay(&x, path, &rc);
+	tt = kml_replay_totals(x.r);
+	tap_is(tt->rt_anomalies[KML_AN_DOUBLE_FREE], 2,
+	    "tombstones: both double frees found within 64 frees");
+	tap_is(tt->rt_anomalies[KML_AN_NEVER_ALLOCATED], 0,
+	    "tombstones: nothing taken for never allocated");
+	rt_done(&x);
+	/* 2 + 62 frees: 0x10's tombstone is gone, 0x20's newer one stays */
+	rt_tomb_trace(path, 62);
+	rt_replay(&x, path, &rc);
+	tt = kml_replay_totals(x.r);
+	tap_is(tt->rt_anomalies[KML_AN_DOUBLE_FREE], 1,
+	    "tombstones: the far double free is no longer known");
+	tap_is(tt->rt_anomalies[KML_AN_NEVER_ALLOCATED], 1,
+	    "tombstones: it counts as never allocated");
+	tap_is(x.st, KML_REPLAY_COMPLETED, "tombstones: completed");
+	rt_done(&x);
+	unlink(path);
+	rc.rc_tombs = 48;
+	rt_tomb_trace(path, 1);
+	{
+		struct kml_trace *t;
+		char err[512];
+
+		t = kml_trace_open_read(path, err, sizeof(err));
+		tap_ok(kml_replay_create(&rc, t, NULL, err, sizeof(err)) == NULL,
+		    "tombstones: 48 refused");
+		tap_is_str(err, "tombstones 48: not a power of two",
+		    "tombstones: the message");
+		kml_trace_close(t, err, sizeof(err));
+	}
+	unlink(path);
+}
+
 /* ---- sleeping */
 
 static void
@@ -804,7 +904,7 @@ test_stop(void)
 struct rt_fig {
 	kml_vtime_t vns;
 	kml_vtime_t busy[4], wait[4];
-	struct kml_lockstat kmem, uvm, va, depot;
+	struct kml_lockstat pool, uvm, va, depot;
 	uint64_t samples;
 };
 
@@ -872,7 +972,6 @@ rt_figures(const char *path, bool look, struct rt_fig *f)
 		f->busy[c] = kml_replay_cpu(r, c)->rcpu_busy_ns;
 		f->wait[c] = kml_replay_cpu(r, c)->rcpu_lock_wait_ns;
 	}
-	kmem_lockstat(&f->kmem);
 	uvm_lockstat(&f->uvm);
 	vmem_lockstat(kmem_va_arena, &f->va);
 	for (pool_cache_t pc = pool_cache_first(); pc != NULL;
@@ -884,6 +983,11 @@ rt_figures(const char *path, bool look, struct rt_fig *f)
 		f->depot.ls_contended += ls.ls_contended;
 		f->depot.ls_wait_ns += ls.ls_wait_ns;
 		f->depot.ls_hold_ns += ls.ls_hold_ns;
+		pool_lockstat(pool_cache_pool(pc), &ls);
+		f->pool.ls_acquire += ls.ls_acquire;
+		f->pool.ls_contended += ls.ls_contended;
+		f->pool.ls_wait_ns += ls.ls_wait_ns;
+		f->pool.ls_hold_ns += ls.ls_hold_ns;
 	}
 	kml_replay_destroy(r);
 	kml_trace_close(t, err, sizeof(err));
@@ -928,7 +1032,7 @@ test_observe(void)
 	    "observe: same busy time per vCPU");
 	tap_ok(memcmp(a.wait, b.wait, sizeof(a.wait)) == 0,
 	    "observe: same lock wait per vCPU");
-	tap_ok(rt_lockeq(&a.kmem, &b.kmem), "observe: same kmem lock figures");
+	tap_ok(rt_lockeq(&a.pool, &b.pool), "observe: same pool lock figures");
 	tap_ok(rt_lockeq(&a.uvm, &b.uvm), "observe: same page layer lock figures");
 	tap_ok(rt_lockeq(&a.va, &b.va), "observe: same kmem_va_arena lock figures");
 	tap_ok(rt_lockeq(&a.depot, &b.depot), "observe: same depot lock figures");
@@ -1154,6 +1258,7 @@ main(void)
 	test_timing();
 	test_order();
 	test_anomalies();
+	test_tombstones();
 	test_sleep();
 	test_pressure();
 	test_stop();
