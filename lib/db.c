@@ -1266,7 +1266,7 @@ db_cache_layer(const struct kml_replay *rp, pool_cache_t pc, uint64_t size)
 
 /*
  * db_lock_row: queue a locks row of run id for the lock named name of
- * kind kind ("depot", "pool", "arena", "kmem", "uvm") with statistics ls.
+ * kind kind ("depot", "pool", "arena", "uvm") with statistics ls.
  */
 static void
 db_lock_row(struct kml_db *db, int64_t id, const char *kind, const char *name,
@@ -1343,8 +1343,6 @@ db_summary(struct kml_db *db, int64_t id, struct kml_replay *rp)
 		vmem_lockstat(vm, &ls);
 		db_lock_row(db, id, "arena", vmem_name(vm), &ls);
 	}
-	kmem_lockstat(&ls);
-	db_lock_row(db, id, "kmem", "kmem", &ls);
 	uvm_lockstat(&ls);
 	db_lock_row(db, id, "uvm", "uvm", &ls);
 

@@ -50,10 +50,13 @@ kml_env_set(const struct kml_env_ops *ops, void *arg)
 	env_arg = arg;
 }
 
-void
+bool
 kml_env_observe(bool on)
 {
+	bool was = env_observing;
+
 	env_observing = on;
+	return was;
 }
 
 bool

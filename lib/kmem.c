@@ -108,8 +108,14 @@
  *
  * ---- 6. Locking and errors
  *
- * kmem.lock protects the live map, the freed list and the statistics.  It
- * is never held across a call into a pool_cache or the page layer: an
+ * kmem.lock protects the live map, the freed list and the statistics.
+ * The live map is kmemlab's own checking (section 3): the kernels keep
+ * no such table and take no global lock in kmem_alloc or kmem_free.  So
+ * the lock is taken in observer mode (kml_env_observe): it costs no
+ * virtual time, is never contended and counts nothing, and kmem's cost
+ * and contention are those of the pool_caches and the page layer below,
+ * as in the kernels.  It is never held across a call into a pool_cache
+ * or the page layer: an
  * allocation gets its object first and then enters it; a free checks and
  * retires its entry (live to freed) first and then gives the object back,
  * so that nobody can be handed the address before it is marked free.
@@ -192,6 +198,7 @@ struct kmem_entry {
 
 static struct {
 	bool up;			/* kmem_init done */
+	bool observing;			/* observer mode before kmem_lock */
 	enum kmem_classes policy;
 	uint64_t pagesz;		/* the page layer's page size */
 
@@ -292,7 +299,10 @@ kmem_last_error(const char **msgp)
 static void
 kmem_lock(void)
 {
+	bool was = kml_env_observe(true);
+
 	kml_mutex_enter(&kmem.lock);
+	kmem.observing = was;
 }
 
 /*
@@ -311,6 +321,7 @@ kmem_unlock(void)
 		kml_panic("kmem_check: %s", why);
 #endif
 	kml_mutex_exit(&kmem.lock);
+	kml_env_observe(kmem.observing);
 	while (kml_report_take(&kmem.report, &e))
 		(kmem.errfn != NULL ? kmem.errfn : kmem_stderr_handler)(
 		    kmem.errarg, e.re_err, e.re_msg);
@@ -996,14 +1007,11 @@ kmem_check(char *buf, size_t len)
 		snprintf(buf, len, "kmem is not set up");
 		return -1;
 	}
+	bool was = kml_env_observe(true);
+
 	kml_mutex_enter(&kmem.lock);
 	error = kmem_check1(buf, len, true);
 	kml_mutex_exit(&kmem.lock);
+	kml_env_observe(was);
 	return error;
-}
-
-void
-kmem_lockstat(struct kml_lockstat *ls)
-{
-	*ls = kmem.lock.m_stat;
 }

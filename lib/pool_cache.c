@@ -563,6 +563,22 @@ pool_cache_get(pool_cache_t pc, int flags)
 	return obj;
 }
 
+/*
+ * pc_owns: obj is an allocated item of pc's pool.  A check of kmemlab's
+ * (the kernels trust the caller here), so it is made in observer mode:
+ * the pool's lock is not counted, waited for or charged, and the per-CPU
+ * fast path stays free of the pool's lock, as in the kernels.
+ */
+static bool
+pc_owns(pool_cache_t pc, vmem_addr_t obj)
+{
+	bool was = kml_env_observe(true), owns;
+
+	owns = pool_owns(&pc->pc_pool, obj);
+	kml_env_observe(was);
+	return owns;
+}
+
 void
 pool_cache_put(pool_cache_t pc, vmem_addr_t obj)
 {
@@ -570,7 +586,7 @@ pool_cache_put(pool_cache_t pc, vmem_addr_t obj)
 	struct pc_magazine *mg;
 
 	cc->cc_st.cpu_puts++;
-	if (!pool_owns(&pc->pc_pool, obj)) {
+	if (!pc_owns(pc, obj)) {
 		/* the pool says what is wrong, and changes nothing */
 		pc->pc_st.errors++;
 		pool_put(&pc->pc_pool, obj);

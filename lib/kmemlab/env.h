@@ -124,14 +124,16 @@ struct kml_env_ops {
 void kml_env_set(const struct kml_env_ops *ops, void *arg);
 
 /*
- * kml_env_observe: enter (on) or leave observer mode.  An observer reads
- * statistics between events (time series, dashboards, the results at the
- * end): in observer mode no virtual time passes (kml_delay and kml_charge
- * do nothing) and locks are taken and released without being counted or
- * waited for, so looking at the stack never changes what it does.
- * kml_env_observing: true in observer mode.
+ * kml_env_observe: enter (on) or leave observer mode; returns the mode it
+ * was in (to restore it).  An observer reads statistics between events
+ * (time series, dashboards, the results at the end), or checks arguments
+ * in a way the simulated kernel would not (kmem's live map, pool_cache's
+ * ownership check): in observer mode no virtual time passes (kml_delay
+ * and kml_charge do nothing) and locks are taken and released without
+ * being counted or waited for, so looking at the stack never changes what
+ * it does.  kml_env_observing: true in observer mode.
  */
-void kml_env_observe(bool on);
+bool kml_env_observe(bool on);
 bool kml_env_observing(void);
 
 /* kml_env_name: the name of the installed environment. */

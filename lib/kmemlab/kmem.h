@@ -130,8 +130,6 @@ extern const size_t kmem_nstatdesc;
 
 void kmem_stats(struct kmem_stats *st);
 
-/* kmem_lockstat: the statistics of kmem's lock (its allocation map). */
-void kmem_lockstat(struct kml_lockstat *ls);
 
 /*
  * kmem_check: verify the live map (hash chains, counts and statistics,
