@@ -945,6 +945,17 @@ rt_look_tick(void *arg, struct kml_replay *r)
 }
 
 static void
+rt_lockadd(struct kml_lockstat *sum, const struct kml_lockstat *ls)
+{
+	sum->ls_acquire += ls->ls_acquire;
+	sum->ls_contended += ls->ls_contended;
+	sum->ls_wait_ns += ls->ls_wait_ns;
+	sum->ls_hold_ns += ls->ls_hold_ns;
+	if (ls->ls_max_wait_ns > sum->ls_max_wait_ns)
+		sum->ls_max_wait_ns = ls->ls_max_wait_ns;
+}
+
+static void
 rt_figures(const char *path, bool look, struct rt_fig *f)
 {
 	struct kml_replay_config rc;
@@ -979,15 +990,9 @@ rt_figures(const char *path, bool look, struct rt_fig *f)
 		struct kml_lockstat ls;
 
 		pool_cache_depot_lockstat(pc, &ls);
-		f->depot.ls_acquire += ls.ls_acquire;
-		f->depot.ls_contended += ls.ls_contended;
-		f->depot.ls_wait_ns += ls.ls_wait_ns;
-		f->depot.ls_hold_ns += ls.ls_hold_ns;
+		rt_lockadd(&f->depot, &ls);
 		pool_lockstat(pool_cache_pool(pc), &ls);
-		f->pool.ls_acquire += ls.ls_acquire;
-		f->pool.ls_contended += ls.ls_contended;
-		f->pool.ls_wait_ns += ls.ls_wait_ns;
-		f->pool.ls_hold_ns += ls.ls_hold_ns;
+		rt_lockadd(&f->pool, &ls);
 	}
 	kml_replay_destroy(r);
 	kml_trace_close(t, err, sizeof(err));
