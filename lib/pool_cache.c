@@ -50,6 +50,11 @@
  * pcp_contention times in an update interval, and the object is smaller
  * than the type's maximum, every magazine is purged and the cache moves
  * to the next type (kmem_cache_magazine_resize).
+ * No magazines (pcp_nomag, illumos KMC_NOMAGAZINE): every get and put
+ * is a per-CPU miss that goes straight to the pool layer (constructing
+ * and destructing), past the depot: the cache is then a pool with a
+ * constructor, and every CPU takes the pool's lock, as Bonwick & Adams'
+ * baseline for measuring what magazines buy.
  * Trimming (illumos working set): the depot remembers the fewest full and
  * empty magazines it held during the interval; at each update those
  * magazines were not needed, and are released (full ones destructed into
@@ -514,6 +519,10 @@ pool_cache_get(pool_cache_t pc, int flags)
 		pc->pc_st.fails++;
 		return pool_get(&pc->pc_pool, flags);
 	}
+	if (pc->pc_policy.pcp_nomag) {
+		cc->cc_st.cpu_misses++;
+		goto pool;
+	}
 	for (;;) {
 		mg = cc->cc_loaded;
 		if (mg != NULL && mg->mg_rounds > 0) {
@@ -544,6 +553,7 @@ pool_cache_get(pool_cache_t pc, int flags)
 	kml_mutex_exit(&pc->pc_depotlock);
 
 	/* the pool layer */
+pool:
 	obj = pool_get(&pc->pc_pool, flags);
 	if (obj == 0) {
 		pc->pc_st.fails++;
@@ -590,6 +600,11 @@ pool_cache_put(pool_cache_t pc, vmem_addr_t obj)
 		/* the pool says what is wrong, and changes nothing */
 		pc->pc_st.errors++;
 		pool_put(&pc->pc_pool, obj);
+		return;
+	}
+	if (pc->pc_policy.pcp_nomag) {
+		cc->cc_st.cpu_put_misses++;
+		pc_destruct(pc, obj);
 		return;
 	}
 	for (;;) {

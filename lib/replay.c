@@ -763,8 +763,14 @@ rp_policy_set1(struct kml_policy *po, const char *key, const char *val,
 		else
 			RP_BAD("netbsd or illumos");
 	} else if (strcmp(key, "magazines") == 0) {
-		if (pool_cache_policy_default(&po->po_mag, val) != 0)
-			RP_BAD("netbsd or illumos");
+		if (strcmp(val, "off") == 0)
+			po->po_mag.pcp_nomag = true;
+		else if (pool_cache_policy_default(&po->po_mag, val) != 0)
+			RP_BAD("netbsd, illumos or off");
+	} else if (strcmp(key, "mag_layer") == 0) {
+		if ((b = rp_parse_bool(val)) < 0)
+			RP_BAD("yes or no");
+		po->po_mag.pcp_nomag = !b;
 	} else if (strcmp(key, "magsize") == 0 ||
 	    strcmp(key, "magsize_large") == 0) {
 		if (!rp_parse_u64(val, &v) || v == 0 || v > 65536)
@@ -962,12 +968,13 @@ kml_policy_format(const struct kml_policy *po, char *buf, size_t len)
 
 	rp_format_bytes(po->po_uvm.up_physpages * po->po_uvm.up_pagesize, phys,
 	    sizeof(phys));
-	n = snprintf(buf, len, "fit=%s classes=%s magsize=%u magsize_large=%u "
-	    "mag_adaptive=%s mag_contention=%" PRIu64 " depot_trim=%s "
-	    "mag_interval_ms=%" PRIu64 " physmem=%s pagesize=%" PRIu64
-	    " lowat=%" PRIu64 " hiwat=%" PRIu64 " cpus=%u",
+	n = snprintf(buf, len, "fit=%s classes=%s mag_layer=%s magsize=%u "
+	    "magsize_large=%u mag_adaptive=%s mag_contention=%" PRIu64
+	    " depot_trim=%s mag_interval_ms=%" PRIu64 " physmem=%s pagesize=%"
+	    PRIu64 " lowat=%" PRIu64 " hiwat=%" PRIu64 " cpus=%u",
 	    rp_fit_names[rp_fit_index(po->po_vmem_strategy)],
 	    po->po_classes == KMEM_CLASSES_ILLUMOS ? "illumos" : "netbsd",
+	    po->po_mag.pcp_nomag ? "no" : "yes",
 	    po->po_mag.pcp_magsize, po->po_mag.pcp_magsize_large,
 	    po->po_mag.pcp_adaptive ? "yes" : "no", po->po_mag.pcp_contention,
 	    po->po_mag.pcp_trim ? "yes" : "no",

@@ -360,8 +360,8 @@ test_policy(void)
 	tap_is(pool_cache_policy_default(&p, "netbsd"), 0, "policy netbsd: 0");
 	tap_ok(!p.pcp_adaptive && p.pcp_magsize == 15 && p.pcp_magsize_large == 63 &&
 	    p.pcp_contention == 0 && !p.pcp_trim &&
-	    p.pcp_interval_ns == UINT64_C(15000000000),
-	    "policy netbsd: fixed, 15/63, no trim, interval 15 s");
+	    p.pcp_interval_ns == UINT64_C(15000000000) && !p.pcp_nomag,
+	    "policy netbsd: fixed, 15/63, no trim, interval 15 s, magazines");
 	memset(&p, 0xa5, sizeof(p));
 	tap_is(pool_cache_policy_default(&p, "illumos"), 0, "policy illumos: 0");
 	tap_ok(p.pcp_adaptive && p.pcp_magsize == 15 && p.pcp_magsize_large == 63 &&
@@ -593,6 +593,55 @@ test_ctor_fail(void)
 	tap_is(o.ndtor, 2, "destroy: 2 destructor calls");
 	tap_is(pct_rep.n, 0, "nothing reported");
 	pct_obj_ok(&o, "ctor_fail");
+}
+
+/*
+ * test_nomag: with pcp_nomag every get and put goes to the pool layer
+ * (constructed and destructed each time), nothing is cached, the depot is
+ * never visited, and each get and put takes the pool's lock once.
+ */
+static void
+test_nomag(void)
+{
+	struct pool_cache_policy p;
+	struct kml_lockstat ls0, ls1, dl;
+	struct pct_obj o;
+	pool_cache_t pc;
+	vmem_addr_t a, b;
+
+	pct_pages_reset("before nomag");
+	pct_rep_reset();
+	pool_cache_policy_default(&p, "netbsd");
+	p.pcp_nomag = true;
+	pool_cache_set_default_policy(&p);
+	pc = pct_new(64, 0, "pct-nomag", &o);
+	pool_cache_set_default_policy(NULL);
+	a = pool_cache_get(pc, PR_NOWAIT);
+	pool_lockstat(pool_cache_pool(pc), &ls0);
+	b = pool_cache_get(pc, PR_NOWAIT);
+	pool_cache_put(pc, b);
+	pool_lockstat(pool_cache_pool(pc), &ls1);
+	tap_is(ls1.ls_acquire - ls0.ls_acquire, 2,
+	    "nomag: a get and a put take the pool's lock once each");
+	tap_ok(pct_built_p(a) && !pct_built_p(b),
+	    "nomag: a constructed, b destructed on its put");
+	pool_cache_put(pc, a);
+	b = pool_cache_get(pc, PR_WAITOK);
+	tap_ok(pct_built_p(b), "nomag: a get constructs again");
+	pool_cache_put(pc, b);
+	pool_cache_depot_lockstat(pc, &dl);
+	tap_is(dl.ls_acquire, 0, "nomag: the depot lock is never taken");
+	tap_is_str(pct_st(pc), "cpu_gets=3 cpu_misses=3 cpu_puts=3 "
+	    "cpu_put_misses=3 pool_gets=3 pool_puts=3 ctor_calls=3 "
+	    "dtor_calls=3 magsize=15",
+	    "nomag: every get and put a miss to the pool layer, no depot");
+	tap_is(pct_pst(pc).inuse, 0, "nomag: nothing out of the pool");
+	pct_check(pc, "nomag");
+	pool_cache_destroy(pc);
+	tap_is(o.nctor, 3, "nomag: 3 constructor calls");
+	tap_is(o.ndtor, 3, "nomag: 3 destructor calls, one per put");
+	tap_is(pct_rep.n, 0, "nomag: nothing reported");
+	pct_obj_ok(&o, "nomag");
 }
 
 /* test_errors: misuse at this layer, and what is not detected here. */
@@ -1538,6 +1587,7 @@ main(void)
 	test_statdesc();
 	test_paths();
 	test_ctor_fail();
+	test_nomag();
 	test_errors();
 	test_flags_hit();
 	test_sizes();

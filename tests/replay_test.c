@@ -748,17 +748,17 @@ test_policy(void)
 
 	tap_is(kml_policy_load(&po, "netbsd", err, sizeof(err)), 0, "load netbsd");
 	kml_policy_format(&po, buf, sizeof(buf));
-	tap_is_str(buf, "fit=instant classes=netbsd magsize=15 magsize_large=63 "
+	tap_is_str(buf, "fit=instant classes=netbsd mag_layer=yes magsize=15 magsize_large=63 "
 	    "mag_adaptive=no mag_contention=0 depot_trim=no mag_interval_ms=15000 "
 	    "physmem=1G pagesize=4096 lowat=0 hiwat=0 cpus=0", "format netbsd");
 	tap_is(kml_policy_load(&po, "illumos", err, sizeof(err)), 0, "load illumos");
 	kml_policy_format(&po, buf, sizeof(buf));
-	tap_is_str(buf, "fit=instant classes=illumos magsize=15 magsize_large=63 "
+	tap_is_str(buf, "fit=instant classes=illumos mag_layer=yes magsize=15 magsize_large=63 "
 	    "mag_adaptive=yes mag_contention=3 depot_trim=yes mag_interval_ms=15000 "
 	    "physmem=1G pagesize=4096 lowat=0 hiwat=0 cpus=0", "format illumos");
 	tap_is(kml_policy_load(&po, "freebsd", err, sizeof(err)), 0, "load freebsd");
 	kml_policy_format(&po, buf, sizeof(buf));
-	tap_is_str(buf, "fit=instant classes=netbsd magsize=15 magsize_large=63 "
+	tap_is_str(buf, "fit=instant classes=netbsd mag_layer=yes magsize=15 magsize_large=63 "
 	    "mag_adaptive=yes mag_contention=0 depot_trim=yes mag_interval_ms=20000 "
 	    "physmem=1G pagesize=4096 lowat=0 hiwat=0 cpus=0", "format freebsd");
 	tap_is(kml_policy_load(&po, "nosuch", err, sizeof(err)), (uint64_t)-1, "unknown policy");
@@ -780,6 +780,16 @@ test_policy(void)
 	    (uint64_t)-1, "set bad bool");
 	tap_is_str(err, "bad value 'maybe' for key 'mag_adaptive' (yes or no)",
 	    "set bad bool: message");
+	tap_is(kml_policy_set(&po, "magazines=off", err, sizeof(err)), 0,
+	    "set magazines=off");
+	tap_ok(po.po_mag.pcp_nomag, "magazines=off: no magazine layer");
+	tap_is(kml_policy_set(&po, "mag_layer=yes", err, sizeof(err)), 0,
+	    "set mag_layer=yes");
+	tap_ok(!po.po_mag.pcp_nomag, "mag_layer=yes: magazines again");
+	tap_is(kml_policy_set(&po, "magazines=none", err, sizeof(err)),
+	    (uint64_t)-1, "set bad magazines");
+	tap_is_str(err, "bad value 'none' for key 'magazines' (netbsd, illumos or "
+	    "off)", "set bad magazines: message");
 	tap_is(kml_policy_set(&po, "cpus", err, sizeof(err)), (uint64_t)-1, "set without =");
 	tap_is_str(err, "expected key=value, not 'cpus'", "set without =: message");
 
@@ -790,7 +800,7 @@ test_policy(void)
 	fclose(fp);
 	tap_is(kml_policy_load(&po, path, err, sizeof(err)), 0, "load a file");
 	kml_policy_format(&po, buf, sizeof(buf));
-	tap_is_str(buf, "fit=next classes=illumos magsize=31 magsize_large=63 "
+	tap_is_str(buf, "fit=next classes=illumos mag_layer=yes magsize=31 magsize_large=63 "
 	    "mag_adaptive=yes mag_contention=3 depot_trim=yes mag_interval_ms=15000 "
 	    "physmem=1G pagesize=4096 lowat=0 hiwat=0 cpus=4", "file over illumos");
 	tap_is_str(po.po_name, path, "file: named by its path");

@@ -43,6 +43,8 @@ struct pool_cache_policy {
 	bool pcp_trim;			/* illumos: trim the depot to its working set */
 	kml_vtime_t pcp_interval_ns;	/* update interval for growth and trimming,
 					   virtual ns (illumos: 15 s) */
+	bool pcp_nomag;			/* no magazine layer: every get and put goes
+					   to the pool layer (illumos KMC_NOMAGAZINE) */
 };
 
 /*

@@ -100,8 +100,8 @@ struct kml_policy {
 	char po_name[64];		/* built-in name or the file's path */
 	int po_vmem_strategy;		/* VM_INSTANTFIT, VM_BESTFIT or VM_NEXTFIT: key "fit" = instant|best|next */
 	enum kmem_classes po_classes;	/* key "classes" = netbsd|illumos */
-	struct pool_cache_policy po_mag;	/* keys "magazines" = netbsd|illumos (all fields),
-					   "magsize", "magsize_large", "mag_adaptive" = yes|no,
+	struct pool_cache_policy po_mag;	/* keys "magazines" = netbsd|illumos (all fields)|off,
+					   "mag_layer" = yes|no, "magsize", "magsize_large", "mag_adaptive" = yes|no,
 					   "mag_contention", "depot_trim" = yes|no, "mag_interval_ms" */
 	struct uvm_params po_uvm;	/* keys "physmem" (bytes, K/M/G), "pagesize", "lowat", "hiwat" */
 	unsigned po_cpus;		/* key "cpus": vCPUs, 0 = the trace's */
