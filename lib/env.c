@@ -155,6 +155,8 @@ kml_mutex_enter(struct kml_mutex *m)
 		m->m_stat.ls_wait_ns += wait;
 		if (wait > m->m_stat.ls_max_wait_ns)
 			m->m_stat.ls_max_wait_ns = wait;
+		if (env_ops->eo_lockwait != NULL)
+			env_ops->eo_lockwait(env_arg, wait);
 		kml_delay(wait);
 	}
 	kml_charge(KML_COST_LOCK, 1);

@@ -10,9 +10,9 @@
  * events (set-up, tear-down) they are CPU 0, thread 0, thread context.
  * Every cost an allocator charges moves the current CPU's clock.  Locks
  * are held for virtual time (lib/env.c), so a CPU that takes a lock that
- * another CPU let go later in virtual time waits; the env interface does
- * not tell waits from charges, so rp_env_advance recognizes the pattern
- * kml_mutex_enter leaves (section 7).  The allocators are always called
+ * another CPU let go later in virtual time waits; kml_mutex_enter tells
+ * the environment of each wait (eo_lockwait), which is counted per vCPU
+ * (section 7).  The allocators are always called
  * with their no-sleep flags, so eo_sleep is never reached; if it were, it
  * would refuse (KML_EDEADLK).  Sleeping is done by the scheduler, one
  * level up (section 5).
@@ -98,14 +98,10 @@
  *
  * ---- 7. Lock waits
  *
- * kml_mutex_enter reads the clock, advances it by the wait (if any),
- * then charges KML_COST_LOCK, reads the CPU and thread and the clock.  A
- * charge right after a lock is taken follows that "thread, clock" pair;
- * a wait follows a clock read that did not follow a thread read, and is
- * itself followed by the lock charge.  rp_env_advance counts an advance
- * as a lock wait in exactly that position (with a zero lock cost, any
- * advance in that position).  It is a recognition of env.c's sequence,
- * not an interface; its figure is rcpu_lock_wait_ns only.
+ * kml_mutex_enter calls eo_lockwait with the wait before it advances the
+ * clock by it; rp_env_lockwait adds it to the current vCPU's
+ * rcpu_lock_wait_ns (not in observer mode, where nothing waits).  The
+ * wait is also part of rcpu_busy_ns, like every advance during an event.
  */
 #include "config.h"
 
@@ -289,9 +285,6 @@ struct kml_replay {
 	uint64_t r_curtid;
 	enum kml_context r_curctx;
 	bool r_obs;			/* observer mode */
-	uint8_t r_h1, r_h2;		/* last two env operations (section 7) */
-	bool r_pend;			/* r_pendns may be a lock wait */
-	kml_vtime_t r_pendns;
 
 	/* vCPUs */
 	struct rp_vcpu *r_cpu;
@@ -985,8 +978,6 @@ kml_policy_format(const struct kml_policy *po, char *buf, size_t len)
 
 /* ---- the environment */
 
-enum { RH_OTHER = 0, RH_NOW, RH_TID, RH_ADV };
-
 static unsigned
 rp_env_ncpu(void *arg)
 {
@@ -998,9 +989,6 @@ rp_env_curcpu(void *arg)
 {
 	struct kml_replay *r = arg;
 
-	r->r_h2 = r->r_h1;
-	r->r_h1 = RH_OTHER;
-	r->r_pend = false;
 	return r->r_cur;
 }
 
@@ -1009,9 +997,6 @@ rp_env_curtid(void *arg)
 {
 	struct kml_replay *r = arg;
 
-	r->r_h2 = r->r_h1;
-	r->r_h1 = RH_TID;
-	r->r_pend = false;
 	return r->r_curtid;
 }
 
@@ -1020,9 +1005,6 @@ rp_env_context(void *arg)
 {
 	struct kml_replay *r = arg;
 
-	r->r_h2 = r->r_h1;
-	r->r_h1 = RH_OTHER;
-	r->r_pend = false;
 	return r->r_curctx;
 }
 
@@ -1031,35 +1013,27 @@ rp_env_now(void *arg)
 {
 	struct kml_replay *r = arg;
 
-	r->r_h2 = r->r_h1;
-	r->r_h1 = RH_NOW;
-	r->r_pend = false;
 	return r->r_obs ? 0 : r->r_cpu[r->r_cur].c_clock;
 }
 
-/* rp_env_advance: move the current clock on; recognize lock waits (section 7). */
+/* rp_env_advance: move the current clock on (not in observer mode). */
 static void
 rp_env_advance(void *arg, kml_vtime_t ns)
 {
 	struct kml_replay *r = arg;
-	struct rp_vcpu *c = &r->r_cpu[r->r_cur];
 
-	if (r->r_obs)
-		return;
-	c->c_clock += ns;
-	if (r->r_pend) {
-		c->c_st.rcpu_lock_wait_ns += r->r_pendns;
-		r->r_pend = false;
-	} else if (r->r_h1 == RH_NOW && r->r_h2 != RH_TID) {
-		if (kml_cost_ns[KML_COST_LOCK] == 0)
-			c->c_st.rcpu_lock_wait_ns += ns;
-		else {
-			r->r_pend = true;
-			r->r_pendns = ns;
-		}
-	}
-	r->r_h2 = r->r_h1;
-	r->r_h1 = RH_ADV;
+	if (!r->r_obs)
+		r->r_cpu[r->r_cur].c_clock += ns;
+}
+
+/* rp_env_lockwait: the current vCPU waits ns for a lock (section 7). */
+static void
+rp_env_lockwait(void *arg, kml_vtime_t ns)
+{
+	struct kml_replay *r = arg;
+
+	if (!r->r_obs)
+		r->r_cpu[r->r_cur].c_st.rcpu_lock_wait_ns += ns;
 }
 
 static int
@@ -1088,6 +1062,7 @@ static const struct kml_env_ops rp_env_ops = {
 	.eo_advance = rp_env_advance,
 	.eo_sleep = rp_env_sleep,
 	.eo_wakeup = rp_env_wakeup,
+	.eo_lockwait = rp_env_lockwait,
 };
 
 /* rp_between: no event runs: CPU 0, thread 0, thread context. */
@@ -1097,7 +1072,6 @@ rp_between(struct kml_replay *r)
 	r->r_cur = 0;
 	r->r_curtid = 0;
 	r->r_curctx = KML_CTX_THREAD;
-	r->r_pend = false;
 }
 
 /* ---- heaps */
@@ -1984,7 +1958,6 @@ rp_run(struct kml_replay *r, uint32_t ti, unsigned v, kml_vtime_t start)
 	r->r_cur = v;
 	r->r_curtid = t->t_tid;
 	r->r_curctx = rp_ctx(e->e_ctx);
-	r->r_pend = false;
 
 	switch (e->e_kind) {
 	case RK_NOP:
@@ -2496,7 +2469,6 @@ void
 kml_replay_destroy(struct kml_replay *r)
 {
 	rp_between(r);
-	r->r_pend = false;
 	/* every object still live, in slot order */
 	for (uint32_t i = 0; i < r->r_nobj; i++)
 		if (r->r_obj[i].o_state == OS_LIVE) {

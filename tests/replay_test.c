@@ -916,6 +916,7 @@ struct rt_fig {
 	kml_vtime_t busy[4], wait[4];
 	struct kml_lockstat pool, uvm, va, depot;
 	uint64_t samples;
+	uint64_t allwait;		/* ls_wait_ns of every lock of the stack */
 };
 
 static void
@@ -966,7 +967,7 @@ rt_lockadd(struct kml_lockstat *sum, const struct kml_lockstat *ls)
 }
 
 static void
-rt_figures(const char *path, bool look, struct rt_fig *f)
+rt_figures(const char *path, bool look, unsigned cpus, struct rt_fig *f)
 {
 	struct kml_replay_config rc;
 	struct kml_replay_hooks h = { .rh_arg = f };
@@ -977,6 +978,7 @@ rt_figures(const char *path, bool look, struct rt_fig *f)
 	memset(f, 0, sizeof(*f));
 	kml_replay_config_init(&rc);
 	rc.rc_timing = KML_TIMING_AFAP;
+	rc.rc_cpus = cpus;
 	if (look) {
 		rc.rc_sample_ns = 2000;
 		h.rh_sample = rt_look_sample;
@@ -989,7 +991,7 @@ rt_figures(const char *path, bool look, struct rt_fig *f)
 	if (kml_replay_run(r) != KML_REPLAY_COMPLETED)
 		tap_bail("observe: %s", kml_replay_errmsg(r));
 	f->vns = kml_replay_vtime(r);
-	for (unsigned c = 0; c < 4; c++) {
+	for (unsigned c = 0; c < cpus; c++) {
 		f->busy[c] = kml_replay_cpu(r, c)->rcpu_busy_ns;
 		f->wait[c] = kml_replay_cpu(r, c)->rcpu_lock_wait_ns;
 	}
@@ -1003,6 +1005,15 @@ rt_figures(const char *path, bool look, struct rt_fig *f)
 		rt_lockadd(&f->depot, &ls);
 		pool_lockstat(pool_cache_pool(pc), &ls);
 		rt_lockadd(&f->pool, &ls);
+	}
+	f->allwait = f->depot.ls_wait_ns + f->pool.ls_wait_ns +
+	    f->uvm.ls_wait_ns;
+	for (unsigned i = 0; i < kml_replay_narenas(r); i++) {
+		struct kml_lockstat ls;
+		const char *src;
+
+		vmem_lockstat(kml_replay_arena(r, i, &src), &ls);
+		f->allwait += ls.ls_wait_ns;
 	}
 	kml_replay_destroy(r);
 	kml_trace_close(t, err, sizeof(err));
@@ -1036,10 +1047,8 @@ test_observe(void)
 	    kml_gen_run(&p, w) != 0 || kml_trace_close(w, err, sizeof(err)) != 0)
 		tap_bail("observe: gen: %s", err);
 	kml_cost_reset();	/* the default costs: locks cost time */
-	rt_figures(path, false, &a);
-	rt_figures(path, true, &b);
-	rt_costs();
-	unlink(path);
+	rt_figures(path, false, 4, &a);
+	rt_figures(path, true, 4, &b);
 	tap_ok(b.samples > 10, "observe: %" PRIu64 " samples taken", b.samples);
 	tap_ok(a.depot.ls_contended > 0, "observe: the depots were contended");
 	tap_is(b.vns, a.vns, "observe: same virtual time");
@@ -1052,6 +1061,16 @@ test_observe(void)
 	tap_ok(rt_lockeq(&a.va, &b.va), "observe: same kmem_va_arena lock figures");
 	tap_ok(rt_lockeq(&a.depot, &b.depot), "observe: same depot lock figures");
 	tap_ok(!kml_env_observing(), "observe: observer mode off after destroy");
+
+	/* lock waits per vCPU add up to the waits of every lock, exactly */
+	tap_is(a.wait[0] + a.wait[1] + a.wait[2] + a.wait[3], a.allwait,
+	    "lock waits: the vCPUs' sum is the locks' sum (%" PRIu64 " ns)",
+	    a.allwait);
+	rt_figures(path, false, 1, &a);
+	tap_is(a.wait[0], 0, "lock waits: none on one vCPU");
+	tap_is(a.allwait, 0, "lock waits: no lock waited on one vCPU");
+	rt_costs();
+	unlink(path);
 }
 
 /*

@@ -96,7 +96,7 @@ struct kml_wchan {
 
 /*
  * The operations an environment provides.  arg is the pointer given to
- * kml_env_set.  Every member is required.
+ * kml_env_set.  Every member is required except eo_lockwait.
  */
 struct kml_env_ops {
 	const char *eo_name;				/* "uniprocessor", "vsched" */
@@ -114,6 +114,13 @@ struct kml_env_ops {
 	int (*eo_sleep)(void *arg, struct kml_wchan *wc, char *why, unsigned len);
 	/* Make every thread sleeping on wc runnable. */
 	void (*eo_wakeup)(void *arg, struct kml_wchan *wc);
+	/*
+	 * Optional (NULL: not told): kml_mutex_enter is about to make the
+	 * current CPU wait ns virtual ns for a lock (the eo_advance of the
+	 * wait follows), so that the environment can count lock waits apart
+	 * from the costs charged.
+	 */
+	void (*eo_lockwait)(void *arg, kml_vtime_t ns);
 };
 
 /*
