@@ -538,12 +538,6 @@ db_text(struct db_row *r, const char *s)
 	}
 }
 
-static void
-db_null(struct db_row *r)
-{
-	(void)db_next(r);
-}
-
 /* db_stats: every value of the n-entry name table desc read from base. */
 static void
 db_stats(struct db_row *r, const void *base, const struct kml_statdesc *desc,
@@ -1312,7 +1306,7 @@ db_summary(struct kml_db *db, int64_t id, struct kml_replay *rp)
 		db_u64(&r, cs.cpu_gets - cs.fails);
 		db_u64(&r, cs.cpu_puts);
 		db_u64(&r, db_cache_inuse(&cs, &ps));
-		db_null(&r);		/* peak_inuse: not kept by the stack */
+		db_u64(&r, pool_cache_peak(pc));
 		db_u64(&r, ps.npages);
 		db_u64(&r, cs.depot_get_hits);
 		db_u64(&r, cs.depot_get_misses);

@@ -132,6 +132,8 @@ struct pool_cache {
 	kml_vtime_t pc_next_update;	/* virtual time of the next update */
 
 	struct pool_cache_stats pc_st;	/* depot, pool-layer and magazine fields */
+	uint64_t pc_out;		/* objects out with callers now */
+	uint64_t pc_peak;		/* most of them at once (pool_cache_peak) */
 	struct pc_cpu *pc_cpu[KML_MAXCPUS]; /* allocated on first use */
 	struct pool_cache *pc_next;	/* all caches */
 };
@@ -503,8 +505,21 @@ pool_cache_set_policy(pool_cache_t pc, const struct pool_cache_policy *p)
 
 /* ---- get and put */
 
+static vmem_addr_t pc_get(pool_cache_t pc, int flags);
+
 vmem_addr_t
 pool_cache_get(pool_cache_t pc, int flags)
+{
+	vmem_addr_t obj = pc_get(pc, flags);
+
+	if (obj != 0 && ++pc->pc_out > pc->pc_peak)
+		pc->pc_peak = pc->pc_out;
+	return obj;
+}
+
+/* pc_get: pool_cache_get but for the count of objects out. */
+static vmem_addr_t
+pc_get(pool_cache_t pc, int flags)
 {
 	struct pc_cpu *cc = pc_cpu(pc);
 	struct pc_magazine *mg;
@@ -602,6 +617,7 @@ pool_cache_put(pool_cache_t pc, vmem_addr_t obj)
 		pool_put(&pc->pc_pool, obj);
 		return;
 	}
+	pc->pc_out--;
 	if (pc->pc_policy.pcp_nomag) {
 		cc->cc_st.cpu_put_misses++;
 		pc_destruct(pc, obj);
@@ -862,6 +878,12 @@ out:
 	if (error == 0)
 		error = pool_check(&pc->pc_pool, buf, len);
 	return error;
+}
+
+uint64_t
+pool_cache_peak(pool_cache_t pc)
+{
+	return pc->pc_peak;
 }
 
 void

@@ -879,10 +879,11 @@ dt_check_completed(sqlite3 *h, struct kml_replay *r, int64_t id,
 		pool_cache_stats(pc, &cs);
 		pool_stats(pool_cache_pool(pc), &ps);
 		snprintf(want, sizeof(want), "%s|%" PRIu64 "|%" PRIu64 "|%"
-		    PRIu64 "|%" PRIu64 "|NULL|%" PRIu64 "|%" PRIu64 "|%" PRIu64
-		    "|%" PRIu64 "|%s|%s", pool_cache_name(pc), ps.size,
+		    PRIu64 "|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%"
+		    PRIu64 "|%" PRIu64 "|%s|%s", pool_cache_name(pc), ps.size,
 		    cs.cpu_gets - cs.fails, cs.cpu_puts,
-		    ps.inuse - cs.cpu_cached - cs.depot_cached, ps.npages,
+		    ps.inuse - cs.cpu_cached - cs.depot_cached,
+		    pool_cache_peak(pc), ps.npages,
 		    cs.depot_get_hits, cs.depot_get_misses, cs.depot_contended,
 		    dt_vals(&cs, pool_cache_statdesc, pool_cache_nstatdesc),
 		    dt_vals(&ps, pool_statdesc, pool_nstatdesc));

@@ -588,6 +588,8 @@ test_ctor_fail(void)
 	tap_is(o.nctor, 3, "still 3 constructor calls");
 	o.fail_next = 0;
 	pool_cache_put(pc, b);
+	tap_is(pool_cache_peak(pc), 2, "peak: 2 objects out at once (the "
+	    "failed get not counted)");
 	pct_check(pc, "ctor_fail");
 	pool_cache_destroy(pc);
 	tap_is(o.ndtor, 2, "destroy: 2 destructor calls");
@@ -629,6 +631,7 @@ test_nomag(void)
 	b = pool_cache_get(pc, PR_WAITOK);
 	tap_ok(pct_built_p(b), "nomag: a get constructs again");
 	pool_cache_put(pc, b);
+	tap_is(pool_cache_peak(pc), 2, "nomag: peak 2 objects out");
 	pool_cache_depot_lockstat(pc, &dl);
 	tap_is(dl.ls_acquire, 0, "nomag: the depot lock is never taken");
 	tap_is_str(pct_st(pc), "cpu_gets=3 cpu_misses=3 cpu_puts=3 "

@@ -167,6 +167,14 @@ const char *pool_cache_name(pool_cache_t pc);
 
 void pool_cache_stats(pool_cache_t pc, struct pool_cache_stats *st);
 
+/*
+ * pool_cache_peak: the most objects pc has had out with callers at once
+ * (gets that returned an object less puts of its objects), since it was
+ * created.  Kept apart from struct pool_cache_stats: a high-water mark,
+ * not a counter.
+ */
+uint64_t pool_cache_peak(pool_cache_t pc);
+
 /* pool_cache_depot_lockstat: the statistics of pc's depot lock. */
 void pool_cache_depot_lockstat(pool_cache_t pc, struct kml_lockstat *ls);
 void pool_cache_cpu_stats(pool_cache_t pc, unsigned cpu, struct pool_cache_stats *st);
