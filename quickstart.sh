@@ -35,7 +35,10 @@ fi
 make -j"$(nproc)"
 
 echo
-echo "quickstart: kmemlab trace info on traces/compile.kmt, a real kernel allocation"
-echo "quickstart: trace of a compile on this project's development machine"
+echo "quickstart: replaying traces/compile.kmt, the kernel allocations of a compile"
+echo "quickstart: recorded with ftrace, on 2 virtual CPUs (netbsd policy); the run"
+echo "quickstart: is stored in ./kmemlab.db, then its report is printed"
 echo
-./src/kmemlab trace info traces/compile.kmt
+./src/kmemlab replay traces/compile.kmt
+echo
+./src/kmemlab report

@@ -17,16 +17,28 @@
  * -s STAGES runs only some stages (letters d, m, r, b for decode, malloc,
  * replay, replay+db; default all), e.g. to profile one of them; -w sets
  * the replay's look-ahead window (events).
+ *
+ * -M: the memory study instead.  Generated traces (gen random, 8 CPUs,
+ * kmalloc sizes pow2 8..4096, seed 1) are replayed (with the database and
+ * samples every 1 ms) each in a child process, whose peak RSS (ru_maxrss
+ * from wait4) is printed: first growing length with the same live set
+ * (1000 objects per CPU; 1M, 4M, 16M events, and 50M with -g 50000000),
+ * then the same length (4M events) with growing live sets (1000, 10000,
+ * 100000 objects per CPU).  Peak RSS should follow the live objects, not
+ * the length.
  * Usage: replay_bench [-r RUNS] [-s STAGES] [-w WINDOW] [-g EVENTS] [FILE.kmt ...]
+ *        replay_bench -M [-g EVENTS]
  */
 #include "config.h"
 
 #include <errno.h>
 #include <glob.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -327,25 +339,125 @@ rb_file(const char *path, int runs)
 	fflush(stdout);
 }
 
+/* rb_gen: write gen random (8 CPUs, seed 1) with events and live to path. */
+static void
+rb_gen(const char *path, uint64_t events, uint64_t live)
+{
+	struct kml_gen_params p;
+	struct kml_trace_header th;
+	struct kml_trace *w;
+	char err[512];
+
+	kml_gen_params_init(&p, KML_GEN_RANDOM);
+	p.tg_ncpu = 8;
+	p.tg_events = events;
+	p.tg_live = live;
+	kml_gen_header(&p, &th);
+	w = kml_trace_open_write(path, &th, err, sizeof(err));
+	if (w == NULL || kml_gen_run(&p, w) != 0 ||
+	    kml_trace_close(w, err, sizeof(err)) != 0)
+		rb_die(err);
+}
+
+/* rb_rss: replay path (with a database) in a child; its peak RSS in KiB. */
+static long
+rb_rss(const char *path, double *secs)
+{
+	char dbpath[] = "/tmp/replay_bench_rss.XXXXXX";
+	struct rusage ru;
+	int fd = mkstemp(dbpath), status;
+	double t0 = rb_now();
+	pid_t pid;
+
+	if (fd < 0)
+		rb_die(strerror(errno));
+	close(fd);
+	if ((pid = fork()) < 0)
+		rb_die(strerror(errno));
+	if (pid == 0) {
+		rb_replay(path, dbpath);
+		_exit(0);
+	}
+	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		rb_die("the replay child failed");
+	*secs = rb_now() - t0;
+	unlink(dbpath);
+	return ru.ru_maxrss;
+}
+
+/* rb_memory: the memory study (-M). */
+static void
+rb_memory(uint64_t big)
+{
+	static const uint64_t lengths[] = { 1000000, 4000000, 16000000 };
+	static const uint64_t lives[] = { 1000, 10000, 100000 };
+	char path[] = "/tmp/replay_bench_mem.XXXXXX";
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		rb_die(strerror(errno));
+	close(fd);
+	printf("replay_bench -M: peak RSS of a replay with the database (samples "
+	    "every 1 ms), gen random --cpus 8 --seed 1, afap\n");
+	printf("%12s %14s %10s %12s %10s\n", "events", "live/CPU",
+	    "secs", "events/s", "maxrss MB");
+	for (size_t i = 0; i <= sizeof(lengths) / sizeof(lengths[0]); i++) {
+		uint64_t n = i < sizeof(lengths) / sizeof(lengths[0]) ?
+		    lengths[i] : big;
+		double secs;
+		long kb;
+
+		if (n == 0)
+			continue;
+		rb_gen(path, n, 1000);
+		kb = rb_rss(path, &secs);
+		printf("%12llu %14u %10.2f %12.0f %10.1f\n",
+		    (unsigned long long)n, 1000, secs, (double)n / secs,
+		    (double)kb / 1024);
+		fflush(stdout);
+	}
+	for (size_t i = 0; i < sizeof(lives) / sizeof(lives[0]); i++) {
+		double secs;
+		long kb;
+
+		rb_gen(path, 4000000, lives[i]);
+		kb = rb_rss(path, &secs);
+		printf("%12u %14llu %10.2f %12.0f %10.1f\n", 4000000,
+		    (unsigned long long)lives[i], secs, 4000000.0 / secs,
+		    (double)kb / 1024);
+		fflush(stdout);
+	}
+	unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
 	int runs = 3, ch;
 	uint64_t gen = 0;
+	bool memory = false;
 
-	while ((ch = getopt(argc, argv, "r:s:w:g:")) != -1) {
+	while ((ch = getopt(argc, argv, "r:s:w:g:M")) != -1) {
 		if (ch == 'r')
 			runs = atoi(optarg) > 0 ? atoi(optarg) : 1;
 		else if (ch == 's')
 			rb_stages = optarg;
 		else if (ch == 'w')
 			rb_window = strtoull(optarg, NULL, 10);
+		else if (ch == 'M')
+			memory = true;
 		else if (ch == 'g')
 			gen = strtoull(optarg, NULL, 10);
 		else {
-			fprintf(stderr, "usage: replay_bench [-r RUNS] [-s STAGES] [-w WINDOW] [-g EVENTS] [FILE.kmt ...]\n");
+			fprintf(stderr, "usage: replay_bench [-r RUNS] [-s STAGES] [-w WINDOW] [-g EVENTS] [FILE.kmt ...]\n"
+			    "       replay_bench -M [-g EVENTS]\n");
 			return 2;
 		}
+	}
+	if (memory) {
+		rb_memory(gen);
+		return 0;
 	}
 	printf("replay_bench: best of %d runs, events/s; replay = netbsd policy, "
 	    "trace CPUs, afap; +db = SQLite with samples every 1 ms virtual\n",

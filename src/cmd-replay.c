@@ -564,11 +564,12 @@ cmd_replay_config_string(const struct kml_replay_config *rc)
 	kml_policy_format(&rc->rc_policy, buf, len + 1);
 	len += (size_t)snprintf(buf + len, cap - len,
 	    " map=%s timing=%s seed=%" PRIu64 " sample_ns=%" PRIu64
-	    " skip_slab_pages=%s",
+	    " skip_slab_pages=%s window=%" PRIu64 " tombstones=%" PRIu32,
 	    rc->rc_cpumap == KML_CPUMAP_SPREAD ? "spread" : "fold",
 	    rc->rc_timing == KML_TIMING_AFAP ? "afap" : "trace",
 	    rc->rc_seed, (uint64_t)rc->rc_sample_ns,
-	    rc->rc_skip_slab_pages ? "yes" : "no");
+	    rc->rc_skip_slab_pages ? "yes" : "no", rc->rc_window,
+	    rc->rc_tombs);
 	for (int i = 0; i < KML_COST_NCOSTS && len < cap; i++)
 		len += (size_t)snprintf(buf + len, cap - len,
 		    " cost.%s=%" PRIu64, kml_costdesc[i].cd_name,
