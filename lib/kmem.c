@@ -82,6 +82,10 @@
  * aligned as the class; no two live objects (class-sized, or page-rounded
  * for large allocations) overlap.
  *
+ * kmem_set_checking(false) drops the live map (before kmem_init): kmem
+ * then trusts kmem_free's size, as a kernel without DIAGNOSTIC does, and
+ * only counts; kmem_check checks the counters.
+ *
  * ---- 4. Flags, contexts and sleeping
  *
  * Flags are exactly one of KM_SLEEP and KM_NOSLEEP (else KMEM_ERR_FLAGS,
@@ -198,6 +202,7 @@ struct kmem_entry {
 
 static struct {
 	bool up;			/* kmem_init done */
+	bool unchecked;			/* kmem_set_checking(false): no live map */
 	bool observing;			/* observer mode before kmem_lock */
 	enum kmem_classes policy;
 	uint64_t pagesz;		/* the page layer's page size */
@@ -504,6 +509,8 @@ kmem_freed_append(struct kmem_entry *e)
 	}
 }
 
+static void kmem_count_alloc(uint64_t size, unsigned ci, bool intr);
+
 /*
  * kmem_enter: record addr, just handed out by class ci, as live with the
  * size asked for.  => lock held.
@@ -529,6 +536,13 @@ kmem_enter(vmem_addr_t addr, uint64_t size, unsigned ci, bool intr)
 	e->ke_state = KE_LIVE;
 	e->ke_size = size;
 	e->ke_class = (uint8_t)ci;
+	kmem_count_alloc(size, ci, intr);
+}
+
+/* kmem_count_alloc: count an allocation of size bytes by class ci.  => lock held. */
+static void
+kmem_count_alloc(uint64_t size, unsigned ci, bool intr)
+{
 	kmem.st.allocs++;
 	kmem.st.live++;
 	kmem.st.inuse += size;
@@ -609,7 +623,10 @@ kmem_alloc1(const char *fn, size_t size, int flags, bool zero, bool intrpath)
 		    (addr & (kmem.pagesz - 1)) == 0 :
 		    addr % kmem.classes[ci].kc_align == 0, "kmem: %s returned "
 		    "%#" PRIx64 ", not aligned", kmem_where(size), addr);
-		kmem_enter(addr, size, ci, intrpath);
+		if (kmem.unchecked)
+			kmem_count_alloc(size, ci, intrpath);
+		else
+			kmem_enter(addr, size, ci, intrpath);
 	}
 	kmem_unlock();
 	return addr;
@@ -654,6 +671,17 @@ kmem_give(vmem_addr_t addr, uint64_t size, unsigned ci)
 		pool_cache_put(kmem.classes[ci].kc_cache, addr);
 }
 
+/* kmem_count_free: count a free of size bytes of class ci.  => lock held. */
+static void
+kmem_count_free(uint64_t size, unsigned ci)
+{
+	kmem.st.frees++;
+	kmem.st.live--;
+	kmem.st.inuse -= size;
+	if (ci == KMEM_LARGE)
+		kmem.st.large_inuse -= kmem_round_page(size);
+}
+
 /*
  * kmem_free1: the one free path.
  * => fn names the entry point for reports; intrpath: kmem_intr_free.
@@ -675,6 +703,19 @@ kmem_free1(const char *fn, vmem_addr_t p, size_t size, bool intrpath)
 		return;
 
 	kmem_lock();
+	if (kmem.unchecked) {
+		if (p == 0 || size == 0) {
+			kmem_error("kmem", KMEM_ERR_BADADDR, "%s: %#" PRIx64
+			    " (size %zu): no object has this address and size",
+			    fn, p, size);
+			goto out;
+		}
+		ci = kmem_class_index(size);
+		kmem_count_free(size, ci);
+		kmem_unlock();
+		kmem_give(p, size, ci);
+		return;
+	}
 	e = kmem_lookup(p);
 	if (e == NULL) {
 		kmem_error("kmem", KMEM_ERR_BADADDR, "%s: %#" PRIx64 " (size "
@@ -693,11 +734,7 @@ kmem_free1(const char *fn, vmem_addr_t p, size_t size, bool intrpath)
 		goto out;
 	}
 	ci = e->ke_class;
-	kmem.st.frees++;
-	kmem.st.live--;
-	kmem.st.inuse -= size;
-	if (ci == KMEM_LARGE)
-		kmem.st.large_inuse -= kmem_round_page(size);
+	kmem_count_free(size, ci);
 	kmem_freed_append(e);
 	kmem_unlock();
 	kmem_give(p, size, ci);
@@ -834,6 +871,15 @@ kmem_fini(void)
 	kmem.up = false;
 }
 
+int
+kmem_set_checking(bool on)
+{
+	if (kmem.up)
+		return -1;
+	kmem.unchecked = !on;
+	return 0;
+}
+
 /* ---- inspection */
 
 size_t
@@ -905,8 +951,9 @@ kmem_check1(char *buf, size_t len, bool walk)
 	struct kmem_entry *e;
 
 	CHECK(kmem.st.allocs - kmem.st.frees == kmem.st.live &&
-	    kmem.st.inuse <= kmem.st.inuse_peak && kmem.st.live +
-	    kmem.nfreed == kmem.nentries && kmem.nfreed <= KMEM_FREED_MAX &&
+	    kmem.st.inuse <= kmem.st.inuse_peak && (kmem.unchecked ?
+	    kmem.nentries == 0 : kmem.st.live + kmem.nfreed ==
+	    kmem.nentries) && kmem.nfreed <= KMEM_FREED_MAX &&
 	    kmem.st.large_inuse <= kmem_round_page(kmem.st.inuse) +
 	    kmem.st.live * kmem.pagesz, "counters disagree: allocs %" PRIu64
 	    " frees %" PRIu64 " live %" PRIu64 " inuse %" PRIu64 " peak %"
@@ -919,7 +966,7 @@ kmem_check1(char *buf, size_t len, bool walk)
 	    kmem.ftail->ke_fnext == NULL && kmem.fhead->ke_state == KE_FREED &&
 	    kmem.ftail->ke_state == KE_FREED)), "the ends of the freed list "
 	    "are broken (%" PRIu64 " freed)", kmem.nfreed);
-	if (!walk)
+	if (!walk || kmem.unchecked)
 		return 0;
 	if (kmem.st.live != 0) {
 		ext = malloc(kmem.st.live * sizeof(*ext));

@@ -589,16 +589,28 @@ pool:
 }
 
 /*
- * pc_owns: obj is an allocated item of pc's pool.  A check of kmemlab's
+ * pc_owns: obj is an allocated item of pc's pool (always true when
+ * checking is off).  A check of kmemlab's
  * (the kernels trust the caller here), so it is made in observer mode:
  * the pool's lock is not counted, waited for or charged, and the per-CPU
  * fast path stays free of the pool's lock, as in the kernels.
  */
+static bool pc_unchecked;	/* pool_cache_set_checking(false) */
+
+void
+pool_cache_set_checking(bool on)
+{
+	pc_unchecked = !on;
+}
+
 static bool
 pc_owns(pool_cache_t pc, vmem_addr_t obj)
 {
-	bool was = kml_env_observe(true), owns;
+	bool was, owns;
 
+	if (pc_unchecked)
+		return true;
+	was = kml_env_observe(true);
 	owns = pool_owns(&pc->pc_pool, obj);
 	kml_env_observe(was);
 	return owns;

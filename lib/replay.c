@@ -38,7 +38,11 @@
  * rc_tombs (default 262,144) freed pointers are kept, the oldest
  * forgotten, so the map holds the live objects and a bounded history,
  * however long the trace (a second free after rc_tombs other frees is
- * counted as "never allocated").  All anomalies except deadlocks are
+ * counted as "never allocated").  Since every free is checked here, the
+ * stack runs unchecked (kmem_set_checking and pool_cache_set_checking
+ * off, as kernels without DIAGNOSTIC: no live map in kmem, no ownership
+ * test in pool_cache_put), except in --enable-sanity builds, where the
+ * stack checks the replay too.  All anomalies except deadlocks are
  * therefore found while reading, in trace order: that makes them
  * independent of the configuration.
  *
@@ -2290,6 +2294,11 @@ kml_replay_create(const struct kml_replay_config *rc, struct kml_trace *t,
 	kml_env_set(&rp_env_ops, r);
 	rp_active = r;
 	pool_cache_set_default_policy(&rc->rc_policy.po_mag);
+#ifndef KML_SANITY
+	/* the pointer map has checked every free (section 2) */
+	kmem_set_checking(false);
+	pool_cache_set_checking(false);
+#endif
 	if (uvm_init(&rc->rc_policy.po_uvm) != 0) {
 		snprintf(errbuf, errlen, "policy %s: the page layer refused "
 		    "its parameters", rc->rc_policy.po_name);
@@ -2304,6 +2313,8 @@ kml_replay_create(const struct kml_replay_config *rc, struct kml_trace *t,
 	return r;
 fail:
 	pool_cache_set_default_policy(NULL);
+	kmem_set_checking(true);
+	pool_cache_set_checking(true);
 	kml_env_set(NULL, NULL);
 	rp_active = NULL;
 	free(r->r_cpu);
@@ -2487,6 +2498,8 @@ kml_replay_destroy(struct kml_replay *r)
 	kmem_fini();
 	uvm_fini();
 	pool_cache_set_default_policy(NULL);
+	kmem_set_checking(true);
+	pool_cache_set_checking(true);
 	rp_observe(r, false);
 	kml_env_set(NULL, NULL);
 	rp_active = NULL;

@@ -697,6 +697,49 @@ test_wrongsize(enum kmem_classes policy, const char *pname)
 	kt_teardown();
 }
 
+/*
+ * Checking off (kmem_set_checking(false), as the replay runs): the same
+ * statistics as with the map, kmem_free trusts its size, kmem_free(p, 0)
+ * is reported, and the setting cannot change while kmem is up.
+ */
+static void
+test_unchecked(void)
+{
+	struct kmem_stats want, st;
+	vmem_addr_t a, l;
+
+	tap_is(kmem_set_checking(false), 0, "unchecked: set before kmem_init");
+	kt_setup(KMEM_CLASSES_NETBSD, NPAGES, PG);
+	tap_is((uint64_t)(int64_t)kmem_set_checking(true), (uint64_t)-1,
+	    "unchecked: cannot change while kmem is up");
+	a = kmem_alloc(40, KM_SLEEP);
+	l = kmem_alloc(300000, KM_SLEEP);
+	kmem_stats(&st);
+	memset(&want, 0, sizeof(want));
+	want.allocs = 2;
+	want.live = 2;
+	want.inuse = want.inuse_peak = 300040;
+	want.large_allocs = 1;
+	want.large_inuse = kt_round(300000);
+	kt_stats_is(&want, "unchecked: two allocations");
+	kt_check("unchecked allocations");
+	kmem_free(a, 0);
+	expect_report(1, KMEM_ERR_BADADDR, "kmem_free: " , "unchecked: size 0");
+	want.errors = 1;
+	kt_stats_is(&want, "unchecked: size 0 frees nothing");
+	kmem_free(a, 40);
+	kmem_free(l, 300000);
+	tap_is(kt_rep.n, 0, "unchecked: the frees report nothing");
+	want.frees = 2;
+	want.live = 0;
+	want.inuse = 0;
+	want.large_inuse = 0;
+	kt_stats_is(&want, "unchecked: both freed");
+	kt_check("unchecked frees");
+	kt_teardown();
+	tap_is(kmem_set_checking(true), 0, "unchecked: back on after kmem_fini");
+}
+
 /* Duplicate frees and bad addresses. */
 static void
 test_dupfree_badaddr(void)
@@ -1697,6 +1740,7 @@ main(void)
 	test_wrongsize(KMEM_CLASSES_NETBSD, "netbsd");
 	test_wrongsize(KMEM_CLASSES_ILLUMOS, "illumos");
 	test_dupfree_badaddr();
+	test_unchecked();
 	test_freed_forgotten();
 	test_intr();
 	test_exhaustion();

@@ -647,6 +647,44 @@ test_nomag(void)
 	pct_obj_ok(&o, "nomag");
 }
 
+/*
+ * test_unchecked: pool_cache_set_checking(false): puts are trusted, so a
+ * foreign address goes into the magazine unreported (what the kernels
+ * do); pool_cache_check still finds it.
+ */
+static void
+test_unchecked(void)
+{
+	struct pct_obj o;
+	pool_cache_t pc;
+	vmem_addr_t a;
+	char buf[256];
+
+	pct_pages_reset("before unchecked");
+	pct_rep_reset();
+	pc = pct_new(64, 0, "pct-unchecked", &o);
+	a = pool_cache_get(pc, PR_NOWAIT);
+	pool_cache_put(pc, a);
+	pool_cache_set_checking(false);
+	a = pool_cache_get(pc, PR_NOWAIT);
+	pool_cache_put(pc, 0xdead0000);
+	pool_cache_set_checking(true);
+	tap_is(pct_rep.n, 0, "unchecked: a foreign put is not reported");
+	tap_is_str(pct_st(pc), "cpu_gets=2 cpu_hits=1 cpu_misses=1 cpu_puts=2 "
+	    "cpu_put_hits=1 cpu_put_misses=1 cpu_cached=1 depot_get_misses=1 "
+	    "depot_put_misses=1 pool_gets=1 ctor_calls=1 magsize=15 "
+	    "mag_allocs=1", "unchecked: the foreign address is cached");
+	tap_ok(pool_cache_check(pc, buf, sizeof(buf)) != 0,
+	    "unchecked: pool_cache_check finds it");
+	tap_contains(buf, "0xdead0000", "unchecked: the check names it");
+	/* clean up: invalidation hands it to the pool, which reports it */
+	pool_cache_invalidate(pc);
+	tap_is(pct_rep.n, 1, "unchecked: the pool reports it when it gets it");
+	tap_is(pct_rep.err, POOL_ERR_BADADDR, "unchecked: as a bad address");
+	pool_cache_put(pc, a);
+	pool_cache_destroy(pc);
+}
+
 /* test_errors: misuse at this layer, and what is not detected here. */
 static void
 test_errors(void)
@@ -1591,6 +1629,7 @@ main(void)
 	test_paths();
 	test_ctor_fail();
 	test_nomag();
+	test_unchecked();
 	test_errors();
 	test_flags_hit();
 	test_sizes();

@@ -60,6 +60,20 @@ enum kmem_classes {
 int kmem_init(enum kmem_classes classes);
 
 /*
+ * kmem_set_checking: keep the live map (on, the default) or not (off).
+ * On, kmem_free checks its arguments exactly (bad address, double free,
+ * wrong size: reported, nothing freed) and kmem_fini gives back what is
+ * still live.  Off, kmem trusts its callers as a kernel without
+ * DIAGNOSTIC does: kmem_free(p, size) gives p back to the class of size
+ * unchecked, no map is kept (less memory, fewer cache misses), and
+ * kmem_fini cannot give back what is still live (it is reported).  The
+ * statistics are kept either way.  The replay turns it off (its own
+ * pointer map has checked every free) except in --enable-sanity builds.
+ * => returns 0, or -1 (nothing changed) while kmem is set up.
+ */
+int kmem_set_checking(bool on);
+
+/*
  * kmem_fini: tear down.  Live allocations are reported (KMEM_ERR_BUSY),
  * given back to their caches and dropped; the caches are destroyed.
  */

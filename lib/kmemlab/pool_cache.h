@@ -53,6 +53,15 @@ struct pool_cache_policy {
  */
 int pool_cache_policy_default(struct pool_cache_policy *p, const char *name);
 
+/*
+ * pool_cache_set_checking: check (on, the default) or not (off) that an
+ * object given to pool_cache_put is an allocated item of the cache's pool
+ * (off: trusted, as the kernels do; the replay turns it off, its pointer
+ * map having checked every free, except in --enable-sanity builds).  For
+ * every cache.
+ */
+void pool_cache_set_checking(bool on);
+
 /* pool_cache_set_default_policy: the policy new caches start with (NULL: netbsd). */
 void pool_cache_set_default_policy(const struct pool_cache_policy *p);
 
