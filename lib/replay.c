@@ -136,7 +136,7 @@
 #define RP_TOMBGEN	(UINT32_C(1) << 30)	/* tombstone numbers, mod this */
 #define RP_DEFTOMBS	(UINT32_C(1) << 18)	/* tombstones kept (section 2) */
 #define RP_SKIPPED	(UINT32_MAX - 2) /* pointer map: a skipped slab page */
-#define RP_DEFWINDOW	(UINT64_C(1) << 16)	/* default look-ahead, events */
+#define RP_DEFWINDOW	(UINT64_C(1) << 12)	/* default look-ahead, events */
 #define RP_PROGRESS	(UINT64_C(1) << 20)	/* events between progress calls */
 #define RP_COPY_BYTES_PER_NS 16		/* realloc's copy: 16 bytes per virtual ns
 					   (a warm-cache memcpy of a 2020s core) */

@@ -151,12 +151,12 @@ struct kml_replay_config {
 	uint64_t rc_seed;		/* for any random choice (none today; recorded) */
 	kml_vtime_t rc_sample_ns;	/* time-series interval in virtual ns, 0: none */
 	bool rc_skip_slab_pages;	/* leave out the traced kernel's slab page events */
-	uint64_t rc_window;		/* look-ahead, events (default 1 << 16) */
+	uint64_t rc_window;		/* look-ahead, events (default 1 << 12) */
 	uint32_t rc_tombs;		/* freed pointers remembered to tell a double
 					   free (default 1 << 18), a power of two */
 };
 
-/* kml_replay_config_init: defaults (policy netbsd, fold, trace timing, window 64 Ki, 256 Ki tombstones). */
+/* kml_replay_config_init: defaults (policy netbsd, fold, trace timing, window 4 Ki, 256 Ki tombstones). */
 void kml_replay_config_init(struct kml_replay_config *rc);
 
 /* ---- results */
