@@ -20,9 +20,15 @@
  * uprobe is attached to.  Functions at the same offset (glibc before
  * 2.38 makes aligned_alloc an alias of memalign) are attached once, under
  * the first name of the table below, since a probe cannot tell which
- * name the caller used.  Each probe is attached for rc_target only (a
- * perf event on that process: all its threads, through exec), and the
- * programs filter on its thread group id too.
+ * name the caller used.  One program serves every entry, told which
+ * function it is by the probe's cookie, and one every return; so where
+ * the kernel has uprobe_multi links (6.6 and later, told by its BTF) two
+ * links carry all the probes, and are made and removed at once: removing
+ * a uprobe waits for an RCU grace period of the kernel, about 0.1 s on
+ * this project's machine, once per link.  Elsewhere each probe is a
+ * perf-event link with its cookie.  The probes are attached for
+ * rc_target only (all its threads, through exec), and the programs
+ * filter on its thread group id too.
  *
  * libbpf's messages go to standard error with -v only; without it the
  * errors this file reports say what failed.
@@ -64,33 +70,37 @@
 /* What each event is made of. */
 struct record_evdef {
 	const char *ed_name;	/* --events name: the tracepoint or function */
-	bool ed_node;		/* a _node tracepoint: gone since Linux 6.1 */
+	unsigned ed_op;		/* a function's KML_REC_* operation */
 };
 
 static const struct record_evdef record_evdefs[RECORD_EV_COUNT] = {
-	[RECORD_EV_KMALLOC] = { "kmalloc", false },
-	[RECORD_EV_KMALLOC_NODE] = { "kmalloc_node", true },
-	[RECORD_EV_KFREE] = { "kfree", false },
-	[RECORD_EV_CACHE_ALLOC] = { "kmem_cache_alloc", false },
-	[RECORD_EV_CACHE_ALLOC_NODE] = { "kmem_cache_alloc_node", true },
-	[RECORD_EV_CACHE_FREE] = { "kmem_cache_free", false },
-	[RECORD_EV_PAGE_ALLOC] = { "mm_page_alloc", false },
-	[RECORD_EV_PAGE_FREE] = { "mm_page_free", false },
-	[RECORD_EV_MALLOC] = { "malloc", false },
-	[RECORD_EV_CALLOC] = { "calloc", false },
-	[RECORD_EV_REALLOC] = { "realloc", false },
-	[RECORD_EV_FREE] = { "free", false },
-	[RECORD_EV_POSIX_MEMALIGN] = { "posix_memalign", false },
-	[RECORD_EV_MEMALIGN] = { "memalign", false },
-	[RECORD_EV_ALIGNED_ALLOC] = { "aligned_alloc", false },
-	[RECORD_EV_VALLOC] = { "valloc", false },
+	[RECORD_EV_KMALLOC] = { "kmalloc", 0 },
+	[RECORD_EV_KMALLOC_NODE] = { "kmalloc_node", 0 },
+	[RECORD_EV_KFREE] = { "kfree", 0 },
+	[RECORD_EV_CACHE_ALLOC] = { "kmem_cache_alloc", 0 },
+	[RECORD_EV_CACHE_ALLOC_NODE] = { "kmem_cache_alloc_node", 0 },
+	[RECORD_EV_CACHE_FREE] = { "kmem_cache_free", 0 },
+	[RECORD_EV_PAGE_ALLOC] = { "mm_page_alloc", 0 },
+	[RECORD_EV_PAGE_FREE] = { "mm_page_free", 0 },
+	[RECORD_EV_MALLOC] = { "malloc", KML_REC_MALLOC },
+	[RECORD_EV_CALLOC] = { "calloc", KML_REC_CALLOC },
+	[RECORD_EV_REALLOC] = { "realloc", KML_REC_REALLOC },
+	[RECORD_EV_FREE] = { "free", KML_REC_FREE },
+	[RECORD_EV_POSIX_MEMALIGN] = { "posix_memalign",
+	    KML_REC_POSIX_MEMALIGN },
+	[RECORD_EV_MEMALIGN] = { "memalign", KML_REC_MEMALIGN },
+	[RECORD_EV_ALIGNED_ALLOC] = { "aligned_alloc", KML_REC_ALIGNED_ALLOC },
+	[RECORD_EV_VALLOC] = { "valloc", KML_REC_VALLOC },
 };
 
 struct record_bpf {
 	struct record_skel *rb_skel;
 	struct ring_buffer *rb_ring;
-	struct bpf_link **rb_links;	/* attached links, [0, rb_nlinks) */
+	struct bpf_link **rb_links;	/* libbpf's links, [0, rb_nlinks) */
 	size_t rb_nlinks;
+	int rb_fds[2];			/* uprobe_multi links, [0, rb_nfds) */
+	size_t rb_nfds;
+	unsigned rb_multi;		/* the kernel's BPF_TRACE_UPROBE_MULTI, 0: none */
 	unsigned rb_ncpu;
 	record_fn rb_fn;
 	void *rb_arg;
@@ -295,6 +305,8 @@ record_btf_arg_struct(const struct btf *btf, const char *tname, unsigned argi,
 	if (t == NULL || !btf_is_ptr(t))
 		return false;
 	t = btf__type_by_id(btf, t->type);
+	while (t != NULL && (btf_is_const(t) || btf_is_volatile(t)))
+		t = btf__type_by_id(btf, t->type);
 	return t != NULL && btf_is_struct(t) &&
 	    strcmp(btf__name_by_offset(btf, t->name_off), sname) == 0;
 }
@@ -517,31 +529,6 @@ record_kernel_prog(struct record_skel *s, unsigned ev, bool from_struct)
 	return NULL;
 }
 
-/* record_user_prog: the entry program of user event ev. */
-static struct bpf_program *
-record_user_prog(struct record_skel *s, unsigned ev)
-{
-	switch (ev) {
-	case RECORD_EV_MALLOC:
-		return s->progs.malloc_entry;
-	case RECORD_EV_CALLOC:
-		return s->progs.calloc_entry;
-	case RECORD_EV_REALLOC:
-		return s->progs.realloc_entry;
-	case RECORD_EV_FREE:
-		return s->progs.free_entry;
-	case RECORD_EV_POSIX_MEMALIGN:
-		return s->progs.posix_memalign_entry;
-	case RECORD_EV_MEMALIGN:
-		return s->progs.memalign_entry;
-	case RECORD_EV_ALIGNED_ALLOC:
-		return s->progs.aligned_alloc_entry;
-	case RECORD_EV_VALLOC:
-		return s->progs.valloc_entry;
-	}
-	return NULL;
-}
-
 /*
  * record_kernel_select: the kernel events to record (*evp) and their
  * programs' autoload.
@@ -588,18 +575,95 @@ record_kernel_select(const struct record_config *rc, struct record_skel *s,
 }
 
 /*
+ * record_uprobe_multi: the value of BPF_TRACE_UPROBE_MULTI in the
+ * kernel's enum bpf_attach_type (Linux 6.6 and later), 0 when the
+ * kernel has no uprobe_multi links.
+ */
+static unsigned
+record_uprobe_multi(const struct btf *btf)
+{
+	const struct btf_enum *e;
+	const struct btf_type *t;
+	int id;
+
+	if ((id = btf__find_by_name_kind(btf, "bpf_attach_type",
+	    BTF_KIND_ENUM)) < 0)
+		return 0;
+	t = btf__type_by_id(btf, (__u32)id);
+	e = btf_enum(t);
+	for (unsigned i = 0; i < btf_vlen(t); i++, e++)
+		if (strcmp(btf__name_by_offset(btf, e->name_off),
+		    "BPF_TRACE_UPROBE_MULTI") == 0)
+			return (unsigned)e->val;
+	return 0;
+}
+
+/*
+ * The link_create part of union bpf_attr for a uprobe_multi link (Linux
+ * 6.6 uapi), which the uapi headers of older systems and libbpf 1.1 do
+ * not have.
+ */
+struct record_uprobe_multi_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__aligned_u64 path;
+	__aligned_u64 offsets;
+	__aligned_u64 ref_ctr_offsets;
+	__aligned_u64 cookies;
+	__u32 cnt;
+	__u32 um_flags;			/* 1: return probes */
+	__u32 pid;
+	__u32 pad;
+};
+
+/*
+ * record_multi_link: one uprobe_multi link of prog at offs[0..n) of
+ * path, with cookies, for process pid; ret: return probes.
+ * => returns the link's fd, or -1 with errno.
+ */
+static int
+record_multi_link(unsigned type, const struct bpf_program *prog,
+    const char *path, const unsigned long *offs, const __u64 *cookies,
+    unsigned n, bool ret, pid_t pid)
+{
+	struct record_uprobe_multi_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (__u32)bpf_program__fd(prog);
+	a.attach_type = type;
+	a.path = (__u64)(uintptr_t)path;
+	a.offsets = (__u64)(uintptr_t)offs;
+	a.cookies = (__u64)(uintptr_t)cookies;
+	a.cnt = n;
+	a.um_flags = ret ? 1 : 0;
+	a.pid = (__u32)pid;
+	return (int)syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+}
+
+/*
  * record_user_attach: attach the entry (and return) probes of the user
- * events asked to the library's functions, for rc_target.
+ * events asked to the library's functions, for rc_target: two
+ * uprobe_multi links (one for the entries, one for the returns) where
+ * the kernel has them, so that they are set up and removed at once
+ * (removing a uprobe waits for the kernel's RCU, about 0.1 s here, for
+ * each link); one perf-event link per probe otherwise.  Each entry
+ * probe's cookie says its function.
  * => returns 0, or -1 with a message.
  */
 static int
 record_user_attach(const struct record_config *rc, struct record_bpf *rb,
     char *errbuf, size_t errlen)
 {
-	const char *names[RECORD_EV_COUNT];
+	const char *names[RECORD_EV_COUNT], *what;
 	long offs[RECORD_EV_COUNT];
-	unsigned evs[RECORD_EV_COUNT], n = 0, attached = 0;
+	unsigned long eoffs[RECORD_EV_COUNT], roffs[RECORD_EV_COUNT];
+	__u64 ecook[RECORD_EV_COUNT], rcook[RECORD_EV_COUNT];
+	unsigned evs[RECORD_EV_COUNT], n = 0, ne = 0, nr = 0;
 	char lib[4096], who[64];
+	pid_t pid = rc->rc_target;
+	struct record_skel *s = rb->rb_skel;
 
 	snprintf(who, sizeof(who), rc->rc_target_arg != NULL ?
 	    "%s" : "kmemlab", rc->rc_target_arg);
@@ -616,10 +680,7 @@ record_user_attach(const struct record_config *rc, struct record_bpf *rb,
 	    errlen) != 0)
 		return -1;
 	for (unsigned i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, uo);
-		unsigned ev = evs[i];
-		struct bpf_link *l;
-		unsigned j;
+		unsigned ev = evs[i], j;
 
 		if (offs[i] < 0) {
 			if (rc->rc_asked & RECORD_EV_BIT(ev))
@@ -638,35 +699,61 @@ record_user_attach(const struct record_config *rc, struct record_bpf *rb,
 			    rc->rc_prefix, names[j], names[j]);
 			continue;
 		}
-		l = bpf_program__attach_uprobe_opts(record_user_prog(
-		    rb->rb_skel, ev), rc->rc_target, lib, (size_t)offs[i], &uo);
-		if (l == NULL)
-			goto fail;
-		rb->rb_links[rb->rb_nlinks++] = l;
+		eoffs[ne] = (unsigned long)offs[i];
+		ecook[ne++] = record_evdefs[ev].ed_op;	/* the cookie */
 		if (ev != RECORD_EV_FREE) {
-			uo.retprobe = true;
-			l = bpf_program__attach_uprobe_opts(
-			    rb->rb_skel->progs.alloc_return, rc->rc_target,
-			    lib, (size_t)offs[i], &uo);
+			roffs[nr] = (unsigned long)offs[i];
+			rcook[nr++] = 0;
+		}
+	}
+	if (ne == 0)
+		return record_bpf_err(errbuf, errlen,
+		    "%s: none of the functions asked is there", lib);
+	if (rb->rb_multi != 0) {
+		int fd;
+
+		what = "the entries";
+		fd = record_multi_link(rb->rb_multi, s->progs.alloc_entry, lib,
+		    eoffs, ecook, ne, false, pid);
+		if (fd < 0)
+			goto fail;
+		rb->rb_fds[rb->rb_nfds++] = fd;
+		what = "the returns";
+		if (nr > 0) {
+			fd = record_multi_link(rb->rb_multi,
+			    s->progs.alloc_return, lib, roffs, rcook, nr, true,
+			    pid);
+			if (fd < 0)
+				goto fail;
+			rb->rb_fds[rb->rb_nfds++] = fd;
+		}
+	} else {
+		for (unsigned i = 0; i < ne + nr; i++) {
+			LIBBPF_OPTS(bpf_uprobe_opts, uo);
+			struct bpf_link *l;
+			bool ret = i >= ne;
+
+			what = ret ? "the returns" : "the entries";
+			uo.retprobe = ret;
+			uo.bpf_cookie = ret ? 0 : ecook[i];
+			l = bpf_program__attach_uprobe_opts(ret ?
+			    s->progs.alloc_return : s->progs.alloc_entry, pid,
+			    lib, ret ? roffs[i - ne] : eoffs[i], &uo);
 			if (l == NULL)
 				goto fail;
 			rb->rb_links[rb->rb_nlinks++] = l;
 		}
-		attached++;
-		continue;
-fail:
-		if (errno == ESRCH)
-			return record_bpf_err(errbuf, errlen,
-			    "%s: no such process", who);
-		return record_bpf_err(errbuf, errlen,
-		    "cannot attach a uprobe to %s in %s: %s", names[i], lib,
-		    strerror(errno));
 	}
-	if (attached == 0)
-		return record_bpf_err(errbuf, errlen,
-		    "%s: none of the functions asked is there", lib);
-	record_bpf_note("%u functions of %s probed", attached, lib);
+	record_bpf_note("%u functions of %s probed%s", ne, lib,
+	    rb->rb_multi != 0 ? " (uprobe_multi links)" : "");
 	return 0;
+fail:
+	if (errno == ESRCH)
+		return record_bpf_err(errbuf, errlen, "%s: no such process",
+		    who);
+	return record_bpf_err(errbuf, errlen,
+	    "cannot attach uprobes to %s of %s: %s", what, lib,
+	    strerror(errno));
 }
 
 /* record_bpf_event: the ring buffer's callback. */
@@ -685,6 +772,7 @@ struct record_bpf *
 record_bpf_open(const struct record_config *rc, record_fn fn, void *arg,
     char *errbuf, size_t errlen)
 {
+	struct btf *btf = NULL;
 	struct record_skel *s;
 	struct record_bpf *rb;
 	unsigned kevs = 0;
@@ -711,6 +799,7 @@ record_bpf_open(const struct record_config *rc, record_fn fn, void *arg,
 	rb->rb_links = xcalloc(2 * RECORD_EV_COUNT, sizeof(*rb->rb_links));
 
 	s->rodata->self_tgid = (__u32)rc->rc_self;
+	s->rodata->wakeup_bytes = rc->rc_buffer / 4;
 	s->rodata->targ_tgid = (__u32)rc->rc_target;
 	if (rc->rc_comm != NULL) {
 		s->rodata->filter_comm = true;
@@ -724,17 +813,14 @@ record_bpf_open(const struct record_config *rc, record_fn fn, void *arg,
 		goto fail;
 	}
 	record_bpf_autoload_none(s);
+	if ((btf = btf__load_vmlinux_btf()) == NULL) {
+		record_bpf_err(errbuf, errlen, "cannot read the kernel's BTF: %s",
+		    strerror(errno));
+		goto fail;
+	}
 	if ((rc->rc_events & RECORD_EV_KERNEL) != 0) {
-		struct btf *btf;
 		uint64_t off, size;
-		int rv;
 
-		if ((btf = btf__load_vmlinux_btf()) == NULL) {
-			record_bpf_err(errbuf, errlen,
-			    "cannot read the kernel's BTF: %s",
-			    strerror(errno));
-			goto fail;
-		}
 		if (record_perf_regs(btf, &off, &size)) {
 			s->rodata->perf_regs_off = off;
 			s->rodata->perf_regs_size = size;
@@ -742,16 +828,21 @@ record_bpf_open(const struct record_config *rc, record_fn fn, void *arg,
 		} else
 			record_bpf_note("this kernel's BTF does not say where "
 			    "__perf_regs is: every event in thread context");
-		rv = record_kernel_select(rc, s, btf, &kevs, errbuf, errlen);
-		btf__free(btf);
-		if (rv != 0)
+		if (record_kernel_select(rc, s, btf, &kevs, errbuf,
+		    errlen) != 0)
 			goto fail;
 	}
+	if ((rc->rc_events & RECORD_EV_USER) != 0 &&
+	    (rb->rb_multi = record_uprobe_multi(btf)) != 0) {
+		bpf_program__set_expected_attach_type(s->progs.alloc_entry,
+		    (enum bpf_attach_type)rb->rb_multi);
+		bpf_program__set_expected_attach_type(s->progs.alloc_return,
+		    (enum bpf_attach_type)rb->rb_multi);
+	}
+	btf__free(btf);
+	btf = NULL;
 	if ((rc->rc_events & RECORD_EV_USER) != 0) {
-		for (unsigned ev = RECORD_EV_MALLOC; ev < RECORD_EV_COUNT; ev++)
-			if (rc->rc_events & RECORD_EV_BIT(ev))
-				bpf_program__set_autoload(record_user_prog(s,
-				    ev), true);
+		bpf_program__set_autoload(s->progs.alloc_entry, true);
 		bpf_program__set_autoload(s->progs.alloc_return, true);
 	}
 	if ((err = record_skel__load(s)) != 0) {
@@ -790,6 +881,7 @@ record_bpf_open(const struct record_config *rc, record_fn fn, void *arg,
 	}
 	return rb;
 fail:
+	btf__free(btf);
 	record_bpf_close(rb);
 	return NULL;
 }
@@ -836,6 +928,8 @@ record_bpf_close(struct record_bpf *rb)
 	ring_buffer__free(rb->rb_ring);
 	for (size_t i = 0; i < rb->rb_nlinks; i++)
 		bpf_link__destroy(rb->rb_links[i]);
+	for (size_t i = 0; i < rb->rb_nfds; i++)
+		close(rb->rb_fds[i]);
 	free(rb->rb_links);
 	record_skel__destroy(rb->rb_skel);
 	free(rb);

@@ -65,6 +65,7 @@ const volatile char targ_comm[KML_REC_COMMLEN] = {};
 const volatile __u64 perf_regs_off = 0;		/* of __perf_regs, per-CPU area */
 const volatile __u64 perf_regs_size = 0;	/* struct pt_regs, 0: no context */
 const volatile __u64 page_mask = 4095;
+const volatile __u64 wakeup_bytes = 1 << 20;	/* wake the reader from here */
 
 /* The ring buffer; its size is set by the user side (--buffer). */
 struct {
@@ -144,6 +145,22 @@ rec_skip(__u64 id)
 }
 
 /*
+ * rec_submit: hand e to the reader.  Waking the reader up for every
+ * event (the ring buffer's default whenever it has caught up) costs a
+ * wakeup per event; so the reader is woken only once wakeup_bytes are
+ * waiting, and otherwise finds the events when its poll times out.
+ */
+static __always_inline void
+rec_submit(struct kml_rec_event *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+/*
  * rec_reserve: a zeroed record for op by thread id, with time, CPU,
  * thread, command and context filled in.
  * => returns NULL, after counting the drop, when the buffer is full.
@@ -199,7 +216,7 @@ rec_slab(void *ctx, __u8 op, unsigned long site, const void *ptr, unsigned long 
 		e->r_flags |= KML_REC_F_ACCOUNT;
 	if (name != NULL)
 		bpf_probe_read_kernel_str(e->r_cache, sizeof(e->r_cache), name);
-	bpf_ringbuf_submit(e, 0);
+	rec_submit(e);
 	return 0;
 }
 
@@ -356,7 +373,7 @@ rec_page(void *ctx, __u8 op, unsigned long pfn, unsigned int order, unsigned lon
 	e->r_ptr = pfn == (unsigned long)-1 ? 0 : pfn;
 	e->r_order = order > 63 ? 63 : order;
 	e->r_gfp = (__u32)gfp;
-	bpf_ringbuf_submit(e, 0);
+	rec_submit(e);
 	return 0;
 }
 
@@ -468,71 +485,13 @@ rec_return(__u64 ret)
 		e->r_size = c.p_arg[0];
 		break;
 	}
-	bpf_ringbuf_submit(e, 0);
+	rec_submit(e);
 	return 0;
 }
 
-SEC("uprobe")
-int
-BPF_KPROBE(malloc_entry, __u64 size)
-{
-	return rec_enter(ctx, KML_REC_MALLOC, size, 0, 0);
-}
-
-SEC("uprobe")
-int
-BPF_KPROBE(calloc_entry, __u64 n, __u64 size)
-{
-	return rec_enter(ctx, KML_REC_CALLOC, n, size, 0);
-}
-
-SEC("uprobe")
-int
-BPF_KPROBE(realloc_entry, __u64 ptr, __u64 size)
-{
-	return rec_enter(ctx, KML_REC_REALLOC, ptr, size, 0);
-}
-
-SEC("uprobe")
-int
-BPF_KPROBE(memalign_entry, __u64 align, __u64 size)
-{
-	return rec_enter(ctx, KML_REC_MEMALIGN, align, size, 0);
-}
-
-SEC("uprobe")
-int
-BPF_KPROBE(aligned_alloc_entry, __u64 align, __u64 size)
-{
-	return rec_enter(ctx, KML_REC_ALIGNED_ALLOC, align, size, 0);
-}
-
-SEC("uprobe")
-int
-BPF_KPROBE(posix_memalign_entry, __u64 memptr, __u64 align, __u64 size)
-{
-	return rec_enter(ctx, KML_REC_POSIX_MEMALIGN, memptr, align, size);
-}
-
-SEC("uprobe")
-int
-BPF_KPROBE(valloc_entry, __u64 size)
-{
-	return rec_enter(ctx, KML_REC_VALLOC, size, 0, 0);
-}
-
-/* Every allocating function's return: the result is in the return register. */
-SEC("uretprobe")
-int
-BPF_KRETPROBE(alloc_return, __u64 ret)
-{
-	return rec_return(ret);
-}
-
-/* free: recorded at entry, unless called from inside a traced call. */
-SEC("uprobe")
-int
-BPF_KPROBE(free_entry, __u64 ptr)
+/* rec_free: free(ptr), recorded at entry unless called from inside a traced call. */
+static __always_inline int
+rec_free(struct pt_regs *ctx, __u64 ptr)
 {
 	struct kml_rec_event *e;
 	__u64 id = bpf_get_current_pid_tgid();
@@ -547,6 +506,31 @@ BPF_KPROBE(free_entry, __u64 ptr)
 	e->r_flags = KML_REC_F_USER;
 	e->r_site = rec_retaddr(ctx);
 	e->r_ptr = ptr;
-	bpf_ringbuf_submit(e, 0);
+	rec_submit(e);
 	return 0;
 }
+
+/*
+ * Every function's entry: which function it is comes with the probe, as
+ * its cookie (the KML_REC_* operation), so that one program, and one
+ * uprobe_multi link, serve them all.  free is recorded here.
+ */
+SEC("uprobe")
+int
+BPF_KPROBE(alloc_entry, __u64 a0, __u64 a1, __u64 a2)
+{
+	__u8 op = (__u8)bpf_get_attach_cookie(ctx);
+
+	if (op == KML_REC_FREE)
+		return rec_free(ctx, a0);
+	return rec_enter(ctx, op, a0, a1, a2);
+}
+
+/* Every allocating function's return: the result is in the return register. */
+SEC("uretprobe")
+int
+BPF_KRETPROBE(alloc_return, __u64 ret)
+{
+	return rec_return(ret);
+}
+

@@ -13,6 +13,8 @@
  *   record_prog open N    open and close /dev/null N times (filp and
  *                         names_cache objects in the kernel), then print N
  *   record_prog sleep N   sleep N seconds (a process to trace with -p)
+ *   record_prog churn N   N pairs of malloc and free, sizes 16 to 520
+ *                         bytes in turn (bench/record_bench.sh's load)
  *
  * The calls between the markers make no other allocation (no stdio, no
  * thread creation), so the recorded events of a thread between its
@@ -227,6 +229,20 @@ prog_open(long n)
 	return 0;
 }
 
+/* prog_churn: the "churn N" mode. */
+static int
+prog_churn(long n)
+{
+	static void *volatile sink;
+
+	for (long i = 0; i < n; i++) {
+		sink = malloc(16 + (size_t)(i % 64) * 8);
+		free(sink);
+	}
+	printf("%ld\n", n);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -234,10 +250,13 @@ main(int argc, char **argv)
 		return prog_seq();
 	if (argc == 3 && strcmp(argv[1], "open") == 0)
 		return prog_open(atol(argv[2]));
+	if (argc == 3 && strcmp(argv[1], "churn") == 0)
+		return prog_churn(atol(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "sleep") == 0) {
 		sleep((unsigned)atoi(argv[2]));
 		return 0;
 	}
-	fprintf(stderr, "usage: record_prog seq | open N | sleep N\n");
+	fprintf(stderr,
+	    "usage: record_prog seq | open N | sleep N | churn N\n");
 	return 2;
 }

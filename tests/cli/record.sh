@@ -180,6 +180,18 @@ run "$KMEMLAB" replay -q --db "$T/k.db" "$T/kern.kmt"
 is_status 0 "kernel mode: the trace replays"
 out_line "run 1 stored in $T/k.db" "kernel mode: the run is stored"
 
+# the cache names from the kmem_cache structure (tp_btf programs), the
+# way kernels whose records lack the name get them
+run env KMEMLAB_RECORD_CACHE_STRUCT=1 "$KMEMLAB" record -q -v --kernel \
+    -o "$T/struct.kmt" -- "$PROG" open 1000
+is_status 0 "cache names from the structure: exit 0"
+err_line "$P cache names from the kmem_cache structure" \
+    "cache names from the structure: -v says so"
+filp=$(dump_events "$T/struct.kmt" |
+    grep -c ' kmem_cache_alloc .* cache=filp$')
+ok "cache names from the structure: at least 1000 filp ($filp)" \
+    test "$filp" -ge 1000
+
 run "$KMEMLAB" record -q --kernel -c record_prog -o "$T/comm.kmt" -- \
     "$PROG" open 100
 is_status 0 "-c: exit 0"
