@@ -29,25 +29,32 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
-# wall CMD...: run CMD, print its wall time in seconds (3 decimals).
-wall() {
+# measure CMD...: run CMD (whose output ends with record_prog churn's
+# line "N SECONDS"); print its wall time and the churn loop's own time.
+measure() {
 	_s=$(date +%s.%N)
-	"$@" >/dev/null 2>"$T/wall.err"
+	"$@" >"$T/m.out" 2>"$T/m.err"
 	_e=$(date +%s.%N)
-	awk -v s="$_s" -v e="$_e" 'BEGIN { printf "%.3f\n", e - s }'
+	_own=$(awk 'NF == 2 && $1 ~ /^[0-9]+$/ { o = $2 } END { print o }' \
+	    "$T/m.out")
+	awk -v s="$_s" -v e="$_e" -v o="$_own" 'BEGIN {
+		printf "%.3f %.3f\n", e - s, o }'
 }
 
-# best CMD...: the least wall time of RUNS runs of CMD.
+# best CMD...: the least wall and loop times of RUNS runs of CMD.
 best() {
-	_b=
+	_bw=
+	_bo=
 	_i=0
 	while [ "$_i" -lt "$RUNS" ]; do
-		_w=$(wall "$@")
-		_b=$(awk -v a="$_b" -v b="$_w" 'BEGIN {
-			print (a == "" || b < a) ? b : a }')
+		_m=$(measure "$@")
+		_bw=$(echo "$_m" | awk -v a="$_bw" '{
+			print (a == "" || $1 < a) ? $1 : a }')
+		_bo=$(echo "$_m" | awk -v a="$_bo" '{
+			print (a == "" || $2 < a) ? $2 : a }')
 		_i=$((_i + 1))
 	done
-	echo "$_b"
+	echo "$_bw $_bo"
 }
 
 # recorded MODE DESC CMD...: record CMD in MODE (--kernel or --user) and
@@ -65,7 +72,7 @@ recorded() {
 	    sed -n 's/^duration: *\([0-9.]*\) s$/\1/p')
 	awk -v d="$_desc" -v e="$_ev" -v s="$_span" -v x="$_drop" 'BEGIN {
 		printf "%-30s %9d events in %6.3f s = %9.0f events/s, %d dropped\n",
-		    d, e, s, s > 0 ? e / s : 0, x }'
+		    d, e, s, (s > 0 ? e / s : 0), x }'
 }
 
 echo "== events per second (default 8M buffer; sustained when 0 dropped)"
@@ -73,11 +80,12 @@ recorded --kernel "kernel: open x $N_OPEN" "$PROG" open "$N_OPEN"
 recorded --user "user: churn x $N_CHURN" "$PROG" churn "$N_CHURN"
 
 echo
-echo "== overhead: record_prog churn $N_CHURN, best of $RUNS, wall seconds"
+echo "== overhead: record_prog churn $N_CHURN, best of $RUNS, seconds"
+echo "                    wall      churn loop"
 alone=$(best "$PROG" churn "$N_CHURN")
-echo "alone:              $alone"
+echo "$alone" | awk '{ printf "alone:              %-9s %s\n", $1, $2 }'
 kml=$(best "$KMEMLAB" record -q -o "$T/o.kmt" -- "$PROG" churn "$N_CHURN")
-echo "kmemlab record:     $kml"
+echo "$kml" | awk '{ printf "kmemlab record:     %-9s %s\n", $1, $2 }'
 libc=$(awk '$NF ~ /\/libc[.-]/ { print $NF; exit }' /proc/self/maps)
 if command -v bpftrace >/dev/null 2>&1; then
 	prog='uprobe:'$libc':malloc /pid == cpid/ { @sz[tid] = arg0; }
@@ -88,11 +96,10 @@ uprobe:'$libc':free /pid == cpid/ {
 	printf("%d %d free %lx\n", pid, tid, arg0); }'
 	bt=$(best bpftrace -q -o "$T/bt.out" -e "$prog" -c \
 	    "$PROG churn $N_CHURN")
-	echo "bpftrace:           $bt"
-	grep -i lost "$T/bt.out" | head -n 1
-	awk -v a="$alone" -v k="$kml" -v b="$bt" 'BEGIN {
-		printf "cost over alone:    kmemlab %+.3f s, bpftrace %+.3f s\n",
-		    k - a, b - a }'
+	echo "$bt" | awk '{ printf "bpftrace:           %-9s %s\n", $1, $2 }'
+	lost=$(sed -n 's/^Lost \([0-9]*\) events$/\1/p' "$T/bt.out" |
+	    awk '{ n += $1 } END { print n + 0 }')
+	echo "bpftrace lost $lost events (perf buffer) in its last run"
 else
 	echo "bpftrace:           not installed (apt-get install bpftrace)"
 fi

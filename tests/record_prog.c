@@ -14,7 +14,8 @@
  *                         names_cache objects in the kernel), then print N
  *   record_prog sleep N   sleep N seconds (a process to trace with -p)
  *   record_prog churn N   N pairs of malloc and free, sizes 16 to 520
- *                         bytes in turn (bench/record_bench.sh's load)
+ *                         bytes in turn, then print N and the seconds
+ *                         they took (bench/record_bench.sh's load)
  *
  * The calls between the markers make no other allocation (no stdio, no
  * thread creation), so the recorded events of a thread between its
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROG_MAXCALLS	32	/* calls logged per thread */
@@ -234,12 +236,16 @@ static int
 prog_churn(long n)
 {
 	static void *volatile sink;
+	struct timespec t0, t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < n; i++) {
 		sink = malloc(16 + (size_t)(i % 64) * 8);
 		free(sink);
 	}
-	printf("%ld\n", n);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("%ld %.6f\n", n, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return 0;
 }
 
