@@ -4,9 +4,10 @@
  *
  * One recording: the options are read and checked; then the privileges,
  * the kernel's BTF and tracefs (record_check); the kernel's symbols from
- * /proc/kallsyms for the call sites; a command to trace is started
- * suspended (below); the BPF programs are loaded and attached
- * (record-bpf.c); the command is let go; the trace is opened; and the
+ * /proc/kallsyms for the call sites; the trace is opened (so that a bad
+ * -o fails before anything starts; on a later error it is removed); a
+ * command to trace is started suspended (below); the BPF programs are
+ * loaded and attached (record-bpf.c); the command is let go; and the
  * ring buffer is read until the end: the command exits, the process of
  * -p exits, -d seconds pass, or SIGINT or SIGTERM comes.  Then what is
  * left in the ring buffer is read, the drop counters are written, and
@@ -131,7 +132,7 @@ cmd_record_exec(int argc, char **argv)
 			return KML_EXIT_OK;
 		}
 	util_error("this kmemlab was built without the BPF recorder: install "
-	    "libbpf (1.0 or later), clang and bpftool (Debian: apt-get install "
+	    "libbpf (0.8 or later), clang and bpftool (Debian: apt-get install "
 	    "libbpf-dev clang bpftool libelf-dev), then run configure and make "
 	    "again");
 	return KML_EXIT_RUNTIME;
@@ -931,6 +932,7 @@ cmd_record_exec(int argc, char **argv)
 	struct record_bpf *rb;
 	char err[1024];
 	uint64_t start, events, bytes;
+	double secs;
 	int status, xerr;
 
 	if ((status = cmd_record_args(argc, argv, &a)) >= 0)
@@ -961,17 +963,30 @@ cmd_record_exec(int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	memset(&end, 0, sizeof(end));
 	run.r_args = &a;
+	if ((run.r_ncpu = record_possible_cpus()) == 0) {
+		util_error("cannot count the possible CPUs "
+		    "(/sys/devices/system/cpu/possible)");
+		return KML_EXIT_RUNTIME;
+	}
+	run.r_drops = xcalloc(run.r_ncpu, sizeof(*run.r_drops));
+	run.r_dropnow = xcalloc(run.r_ncpu, sizeof(*run.r_dropnow));
 	if ((rc.rc_events & RECORD_EV_KERNEL) != 0) {
 		if ((run.r_ksyms = record_ksyms_load("/proc/kallsyms", err,
 		    sizeof(err))) == NULL) {
 			util_error("%s", err);
-			return KML_EXIT_RUNTIME;
+			status = KML_EXIT_RUNTIME;
+			goto out;
 		}
 		if (record_ksyms_count(run.r_ksyms) == 0 && !a.a_quiet)
 			util_error("/proc/kallsyms shows no addresses: call "
 			    "sites are recorded as numbers");
 		run.r_sites = xcalloc(CMD_RECORD_SITES,
 		    sizeof(*run.r_sites));
+	}
+	/* The output first: a bad -o fails before anything is started. */
+	if (cmd_record_open_output(&run, argc, argv) != 0) {
+		status = KML_EXIT_RUNTIME;
+		goto out;
 	}
 	if (a.a_cmd != NULL) {
 		if (cmd_record_spawn(a.a_cmd, strcmp(a.a_output, "-") == 0,
@@ -989,9 +1004,6 @@ cmd_record_exec(int argc, char **argv)
 		status = KML_EXIT_RUNTIME;
 		goto out;
 	}
-	run.r_ncpu = record_bpf_ncpu(rb);
-	run.r_drops = xcalloc(run.r_ncpu, sizeof(*run.r_drops));
-	run.r_dropnow = xcalloc(run.r_ncpu, sizeof(*run.r_dropnow));
 	if (child.c_pid > 0 && (xerr = cmd_record_release(&child)) != 0) {
 		util_error("cannot start '%s': %s", a.a_cmd[0],
 		    strerror(xerr));
@@ -999,29 +1011,27 @@ cmd_record_exec(int argc, char **argv)
 		status = KML_EXIT_RUNTIME;
 		goto out;
 	}
-	if (cmd_record_open_output(&run, argc, argv) != 0) {
-		record_bpf_close(rb);
-		status = KML_EXIT_RUNTIME;
-		goto out;
-	}
 	cmd_record_catch();
 	start = cmd_record_now();
-	if (cmd_record_loop(&run, rb, child.c_pid, &end) != 0) {
-		record_bpf_close(rb);
-		util_trace_abort(run.r_w);
+	status = cmd_record_loop(&run, rb, child.c_pid, &end);
+	secs = (double)(cmd_record_now() - start) / 1e9;
+	record_bpf_close(rb);
+	if (status != 0) {
 		status = KML_EXIT_RUNTIME;
 		goto out;
 	}
-	record_bpf_close(rb);
-	if (util_trace_close(run.r_w, &events, &bytes) != 0) {
+	status = util_trace_close(run.r_w, &events, &bytes);
+	run.r_w = NULL;
+	if (status != 0) {
 		status = KML_EXIT_RUNTIME;
 		goto out;
 	}
 	if (!a.a_quiet)
-		cmd_record_summary(&run, &end,
-		    (double)(cmd_record_now() - start) / 1e9, events, bytes);
+		cmd_record_summary(&run, &end, secs, events, bytes);
 	status = KML_EXIT_OK;
 out:
+	if (run.r_w != NULL)
+		util_trace_abort(run.r_w);
 	record_ksyms_free(run.r_ksyms);
 	free(run.r_sites);
 	free(run.r_drops);

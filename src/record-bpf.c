@@ -101,7 +101,6 @@ struct record_bpf {
 	int rb_fds[2];			/* uprobe_multi links, [0, rb_nfds) */
 	size_t rb_nfds;
 	unsigned rb_multi;		/* the kernel's BPF_TRACE_UPROBE_MULTI, 0: none */
-	unsigned rb_ncpu;
 	record_fn rb_fn;
 	void *rb_arg;
 	int rb_count;			/* events handled by this poll */
@@ -776,16 +775,11 @@ record_bpf_open(const struct record_config *rc, record_fn fn, void *arg,
 	struct record_skel *s;
 	struct record_bpf *rb;
 	unsigned kevs = 0;
-	int err, ncpu;
+	int err;
 
 	record_bpf_verbose = rc->rc_verbose;
 	record_bpf_lastmsg[0] = '\0';
 	libbpf_set_print(record_bpf_print);
-	if ((ncpu = libbpf_num_possible_cpus()) <= 0) {
-		record_bpf_err(errbuf, errlen, "cannot count the CPUs: %s",
-		    strerror(-ncpu));
-		return NULL;
-	}
 	if ((s = record_skel__open()) == NULL) {
 		record_bpf_err(errbuf, errlen, "cannot open the BPF programs: %s",
 		    strerror(errno));
@@ -793,7 +787,6 @@ record_bpf_open(const struct record_config *rc, record_fn fn, void *arg,
 	}
 	rb = xcalloc(1, sizeof(*rb));
 	rb->rb_skel = s;
-	rb->rb_ncpu = (unsigned)ncpu;
 	rb->rb_fn = fn;
 	rb->rb_arg = arg;
 	rb->rb_links = xcalloc(2 * RECORD_EV_COUNT, sizeof(*rb->rb_links));
@@ -902,9 +895,11 @@ record_bpf_poll(struct record_bpf *rb, int timeout_ms, char *errbuf,
 }
 
 unsigned
-record_bpf_ncpu(const struct record_bpf *rb)
+record_possible_cpus(void)
 {
-	return rb->rb_ncpu;
+	int n = libbpf_num_possible_cpus();
+
+	return n > 0 ? (unsigned)n : 0;
 }
 
 int

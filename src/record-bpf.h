@@ -97,8 +97,11 @@ struct record_bpf *record_bpf_open(const struct record_config *rc,
 int record_bpf_poll(struct record_bpf *rb, int timeout_ms, char *errbuf,
     size_t errlen);
 
-/* record_bpf_ncpu: the possible CPUs, the entries of record_bpf_drops. */
-unsigned record_bpf_ncpu(const struct record_bpf *rb);
+/*
+ * record_possible_cpus: the possible CPUs (the entries of
+ * record_bpf_drops), 0 if unknown.
+ */
+unsigned record_possible_cpus(void);
 
 /*
  * record_bpf_drops: the events lost so far on each CPU (ring buffer

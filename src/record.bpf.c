@@ -144,6 +144,17 @@ rec_skip(__u64 id)
 	return false;
 }
 
+/* rec_drop: count an event lost on this CPU. */
+static __always_inline void
+rec_drop(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+
+	if (n != NULL)
+		*n += 1;
+}
+
 /*
  * rec_submit: hand e to the reader.  Waking the reader up for every
  * event (the ring buffer's default whenever it has caught up) costs a
@@ -169,14 +180,10 @@ static __always_inline struct kml_rec_event *
 rec_reserve(__u8 op, __u64 id, __u8 ctx)
 {
 	struct kml_rec_event *e;
-	__u32 zero = 0;
-	__u64 *n;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e == NULL) {
-		n = bpf_map_lookup_elem(&drops, &zero);
-		if (n != NULL)
-			*n += 1;
+		rec_drop();
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
@@ -429,7 +436,8 @@ rec_enter(struct pt_regs *ctx, __u8 op, __u64 a0, __u64 a1, __u64 a2)
 	n.p_site = rec_retaddr(ctx);
 	n.p_op = op;
 	n.p_depth = 1;
-	bpf_map_update_elem(&pending, &tid, &n, BPF_ANY);
+	if (bpf_map_update_elem(&pending, &tid, &n, BPF_ANY) != 0)
+		rec_drop();	/* more than KML_REC_PENDMAX threads in calls */
 	return 0;
 }
 

@@ -21,9 +21,10 @@
 #  - the live line on a terminal;
 #  - every error: not root (setpriv to nobody), no BTF and tracefs not
 #    mounted (a mount namespace hiding them: kmemlab mounts tracefs; with
-#    CAP_SYS_ADMIN dropped it cannot and says so), a PID that does not
-#    exist, a command that cannot start (nothing written), a tracepoint
-#    this kernel lacks, a library or function that is not there.
+#    CAP_SYS_ADMIN dropped it cannot and says so), an output that cannot
+#    be made (before the command starts), a PID that does not exist, a
+#    command that cannot start (nothing written), a tracepoint this
+#    kernel lacks, a library or function that is not there.
 # Without the recorder (a kmemlab built without libbpf, clang or bpftool)
 # it checks the message saying how to get it; where BPF is not usable
 # (not root) it skips.
@@ -67,7 +68,7 @@ run "$KMEMLAB" record -q -d 1 -e kfree -o "$T/probe.kmt"
 if grep -q "built without the BPF recorder" "$RUN_ERR"; then
 	diag "this kmemlab has no recorder: checking the message only"
 	is_status 1 "without the recorder: exit 1"
-	err_is "$P this kmemlab was built without the BPF recorder: install libbpf (1.0 or later), clang and bpftool (Debian: apt-get install libbpf-dev clang bpftool libelf-dev), then run configure and make again" \
+	err_is "$P this kmemlab was built without the BPF recorder: install libbpf (0.8 or later), clang and bpftool (Debian: apt-get install libbpf-dev clang bpftool libelf-dev), then run configure and make again" \
 	    "without the recorder: the message says how to get it"
 	done_testing
 fi
@@ -308,6 +309,12 @@ wait "$gone"
 run "$KMEMLAB" record -p "$gone" -o "$T/gone.kmt"
 is_status 1 "a PID that does not exist: exit 1"
 err_is "$P -p $gone: no such process" "a PID that does not exist: the message"
+
+run "$KMEMLAB" record -o "$T/no/dir/x.kmt" -- "$PROG" seq
+is_status 1 "an output in a missing directory: exit 1"
+err_is "$P $T/no/dir/x.kmt: No such file or directory" \
+    "an output in a missing directory: the message"
+out_empty "an output in a missing directory: the command never ran"
 
 run "$KMEMLAB" record -o "$T/nocmd.kmt" -- "$T/no-such-command" a b
 is_status 1 "a command that cannot start: exit 1"
