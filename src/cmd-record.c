@@ -435,7 +435,10 @@ cmd_record_signal(int sig)
 
 /*
  * cmd_record_catch: install cmd_record_signal for SIGINT and SIGTERM,
- * without SA_RESTART so that a wait for events ends at once.
+ * without SA_RESTART so that a wait for events ends at once, and ignore
+ * SIGPIPE (a reader of -o - that goes away is a write error, reported).
+ * Installed once the trace is open, so that a signal at any later point
+ * still ends with a whole trace.
  */
 static void
 cmd_record_catch(void)
@@ -447,6 +450,17 @@ cmd_record_catch(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* cmd_record_uncatch: in a child: the signals as they were. */
+static void
+cmd_record_uncatch(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 }
 
 /* ---- the process traced */
@@ -505,6 +519,7 @@ cmd_record_spawn(char **argv, bool to_stderr, struct cmd_record_child *c)
 		return -1;
 	}
 	if (c->c_pid == 0) {
+		cmd_record_uncatch();
 		close(go[1]);
 		close(st[0]);
 		if (read(go[0], &b, 1) != 1)
@@ -988,6 +1003,7 @@ cmd_record_exec(int argc, char **argv)
 		status = KML_EXIT_RUNTIME;
 		goto out;
 	}
+	cmd_record_catch();
 	if (a.a_cmd != NULL) {
 		if (cmd_record_spawn(a.a_cmd, strcmp(a.a_output, "-") == 0,
 		    &child) != 0) {
@@ -1011,7 +1027,6 @@ cmd_record_exec(int argc, char **argv)
 		status = KML_EXIT_RUNTIME;
 		goto out;
 	}
-	cmd_record_catch();
 	start = cmd_record_now();
 	status = cmd_record_loop(&run, rb, child.c_pid, &end);
 	secs = (double)(cmd_record_now() - start) / 1e9;
