@@ -121,7 +121,7 @@ rec_context(void *ctx)
 	return level <= KML_REC_CTX_NMI ? (__u8)level : KML_REC_CTX_THREAD;
 }
 
-/* rec_skip: the event of thread id (bpf_get_current_pid_tgid) is filtered out. */
+/* rec_skip: the events of thread id (bpf_get_current_pid_tgid) are left out. */
 static __always_inline bool
 rec_skip(__u64 id)
 {
@@ -203,8 +203,9 @@ rec_reserve(__u8 op, __u64 id, __u8 ctx)
  * NULL, is a kernel string to copy as the cache name.
  */
 static __always_inline int
-rec_slab(void *ctx, __u8 op, unsigned long site, const void *ptr, unsigned long req,
-    unsigned long alloc, unsigned long gfp, bool accounted, const void *name)
+rec_slab(void *ctx, __u8 op, unsigned long site, const void *ptr,
+    unsigned long req, unsigned long alloc, unsigned long gfp, bool accounted,
+    const void *name)
 {
 	struct kml_rec_event *e;
 	__u64 id = bpf_get_current_pid_tgid();
@@ -368,7 +369,8 @@ BPF_PROG(cache_free_btf, unsigned long site, const void *ptr,
 
 /* rec_page: record a page event (the pfn, -1 for a failed allocation). */
 static __always_inline int
-rec_page(void *ctx, __u8 op, unsigned long pfn, unsigned int order, unsigned long gfp)
+rec_page(void *ctx, __u8 op, unsigned long pfn, unsigned int order,
+    unsigned long gfp)
 {
 	struct kml_rec_event *e;
 	__u64 id = bpf_get_current_pid_tgid();
@@ -497,7 +499,10 @@ rec_return(__u64 ret)
 	return 0;
 }
 
-/* rec_free: free(ptr), recorded at entry unless called from inside a traced call. */
+/*
+ * rec_free: free(ptr), recorded at its entry, unless called from inside
+ * a traced call.
+ */
 static __always_inline int
 rec_free(struct pt_regs *ctx, __u64 ptr)
 {
@@ -534,7 +539,7 @@ BPF_KPROBE(alloc_entry, __u64 a0, __u64 a1, __u64 a2)
 	return rec_enter(ctx, op, a0, a1, a2);
 }
 
-/* Every allocating function's return: the result is in the return register. */
+/* Every allocating function's return: the result is in its register. */
 SEC("uretprobe")
 int
 BPF_KRETPROBE(alloc_return, __u64 ret)

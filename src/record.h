@@ -40,7 +40,7 @@
 
 /* r_flags */
 #define KML_REC_F_ACCOUNT	0x01	/* the tracepoint said accounted=true */
-#define KML_REC_F_USER		0x02	/* a user-space event: r_site is a return address */
+#define KML_REC_F_USER		0x02	/* user space: r_site is a return address */
 
 /*
  * One event as the BPF programs record it.  Kernel events: r_site is the
