@@ -16,6 +16,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_vmem_entry,
 	&cmd_gen_entry,
 	&cmd_import_entry,
+	&cmd_record_entry,
 	&cmd_trace_entry,
 	&cmd_replay_entry,
 	&cmd_runs_entry,

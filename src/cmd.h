@@ -30,6 +30,7 @@ extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_vmem_entry;
 extern const struct cmd_entry cmd_gen_entry;
 extern const struct cmd_entry cmd_import_entry;
+extern const struct cmd_entry cmd_record_entry;
 extern const struct cmd_entry cmd_trace_entry;
 extern const struct cmd_entry cmd_replay_entry;
 extern const struct cmd_entry cmd_runs_entry;
