@@ -506,6 +506,8 @@ cmd_replay_exec(int argc, char **argv)
 
 	if ((status = cmd_replay_args(argc, argv, &a)) >= 0)
 		return status;
+	if (a.a_top.o_tui && !top_check_tty())
+		return KML_EXIT_USAGE;
 	if (rrun_prepare(&a.a_run, hex, &sha) != 0)
 		return KML_EXIT_RUNTIME;
 	if (a.a_top.o_tui)

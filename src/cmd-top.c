@@ -209,12 +209,8 @@ cmd_top_endwin(void)
 	fflush(stdout);
 }
 
-/*
- * cmd_top_is_tty: standard output is a terminal.
- * => false after reporting the usage error.
- */
-static bool
-cmd_top_is_tty(void)
+bool
+top_check_tty(void)
 {
 	if (isatty(STDOUT_FILENO))
 		return true;
@@ -472,6 +468,7 @@ struct cmd_top_ui {
 	struct top_model u_model;
 	struct rrun *u_run;
 	bool u_paused;
+	bool u_held;			/* the replay thread holds, paused, with a fresh snapshot */
 	unsigned u_steps;		/* events to let through while paused */
 	bool u_snap_next;		/* snapshot at the next tick */
 	bool u_quit;			/* stop the replay */
@@ -531,13 +528,18 @@ cmd_top_tick(void *arg, struct kml_replay *r)
 			u->u_rebase = true;
 			if (u->u_steps > 0) {
 				u->u_steps--;
-				u->u_snap_next = true;
+				u->u_held = false;
 				pthread_mutex_unlock(&u->u_mu);
 				return 1;
+			}
+			if (!u->u_held) {
+				cmd_top_snap(u, r, now);
+				u->u_held = true;
 			}
 			pthread_cond_wait(&u->u_cv, &u->u_mu);
 			continue;
 		}
+		u->u_held = false;
 		vt = kml_replay_vtime(r);
 		if (u->u_rebase) {
 			u->u_base_wall = now;
@@ -583,6 +585,7 @@ cmd_top_worker(void *arg)
 	unsigned st = kml_replay_run(u->u_run->s_r);
 
 	pthread_mutex_lock(&u->u_mu);
+	u->u_maps = true;	/* the last one, whatever the screen */
 	cmd_top_snap(u, u->u_run->s_r, cmd_top_now());
 	u->u_done = true;
 	u->u_status = st;
@@ -684,9 +687,10 @@ cmd_top_dashboard(const struct cmd_top_replay *x, struct rrun *s,
 			pthread_mutex_unlock(&u->u_mu);
 			break;
 		}
+		/* "paused" once the replay thread holds (its figures are exact). */
 		snprintf(state, sizeof(state), "%s", u->u_done ?
-		    kml_replay_status_name(u->u_status) : u->u_paused ?
-		    "paused" : "running");
+		    kml_replay_status_name(u->u_status) : !u->u_paused ?
+		    "running" : u->u_held ? "paused" : "pausing");
 		v.v_state = state;
 		v.v_speed = cmd_top_speed_names[u->u_speed];
 		v.v_progress = s->s_size != 0 ? (double)u->u_offset /
@@ -694,7 +698,8 @@ cmd_top_dashboard(const struct cmd_top_replay *x, struct rrun *s,
 		if (u->u_done && s->s_size != 0)
 			v.v_progress = 1;
 		v.v_wall_rate = u->u_done ? -1 : u->u_wall_rate;
-		u->u_maps = v.v_screen == TOP_S_ARENAS;
+		if (!u->u_done)
+			u->u_maps = v.v_screen == TOP_S_ARENAS;
 		top_draw(&u->u_model, &v);
 		pthread_mutex_unlock(&u->u_mu);
 		if (quit)
@@ -722,7 +727,6 @@ cmd_top_dashboard(const struct cmd_top_replay *x, struct rrun *s,
 			break;
 		case CMD_TOP_KEY_PAUSE:
 			u->u_paused = !u->u_paused;
-			u->u_snap_next = u->u_paused;	/* show where it stopped */
 			pthread_cond_broadcast(&u->u_cv);
 			break;
 		case CMD_TOP_KEY_STEP:
@@ -822,7 +826,7 @@ top_replay(const struct rrun_args *a, const struct top_opts *o,
 	struct cmd_top_replay x;
 	char source[320];
 
-	if (!cmd_top_is_tty())
+	if (!top_check_tty())
 		return KML_EXIT_USAGE;
 	if (strcmp(a->a_trace, "-") == 0)
 		snprintf(source, sizeof(source), "trace <stdin>");
@@ -1143,7 +1147,7 @@ cmd_top_exec(int argc, char **argv)
 	rrun_args_free(&a);
 	if (status >= 0)
 		return status;
-	if (!cmd_top_is_tty())
+	if (!top_check_tty())
 		return KML_EXIT_USAGE;
 	if (runarg != NULL)
 		return cmd_top_stored(&a, &o, id);

@@ -121,7 +121,7 @@ top_fmt_u64(char *buf, size_t len, uint64_t v, int width, bool bytes)
 		u++;
 		snprintf(buf, len, d < 100 ? "%.1f%c" : "%.0f%c", d,
 		    (bytes ? units_b : units_c)[u]);
-	} while ((int)strlen(buf) > width && u < 5);
+	} while (((int)strlen(buf) > width || d >= 1000) && u < 5);
 	return buf;
 }
 

@@ -107,16 +107,18 @@ top_keep_prev(struct top_model *m)
 	m->m_nprevcpu = m->m_ncpus;
 	m->m_prev_vtime = m->m_vtime;
 	m->m_prev_replayed = m->m_replayed;
+	m->m_have_prev = true;
 }
 
 /*
  * top_rates: the rates of m's caches, CPUs and header against the
- * previous snapshot (none when there is none or no virtual time passed).
+ * previous snapshot kept (none when there is none or no virtual time
+ * passed since).
  */
 static void
-top_rates(struct top_model *m, bool have_prev)
+top_rates(struct top_model *m)
 {
-	uint64_t dt = have_prev && m->m_vtime > m->m_prev_vtime ?
+	uint64_t dt = m->m_have_prev && m->m_vtime > m->m_prev_vtime ?
 	    m->m_vtime - m->m_prev_vtime : 0;
 
 	for (size_t i = 0; i < m->m_ncaches; i++) {
@@ -156,6 +158,10 @@ top_rates(struct top_model *m, bool have_prev)
 static void
 top_hist_add(struct top_model *m, const struct top_point *p)
 {
+	if (m->m_nhist > 0 && p->p_vtime == m->m_hist[m->m_nhist - 1].p_vtime) {
+		m->m_hist[m->m_nhist - 1] = *p;	/* the same instant, later */
+		return;
+	}
 	if (m->m_nhist > 0 && p->p_vtime <
 	    m->m_hist[m->m_nhist - 1].p_vtime + m->m_hist_step)
 		return;
@@ -308,7 +314,8 @@ top_arena_map(struct top_arena *a, vmem_t *vm)
 		vmem_walk(vm, VMEM_ALLOC, top_walk_used, w);
 		for (size_t i = 0; i < TOP_MAPCELLS; i++)
 			a->a_map[i] = w->w_span[i] == 0 ? TOP_MAP_NONE :
-			    (uint8_t)(100 * w->w_used[i] / w->w_span[i]);
+			    w->w_used[i] == 0 ? 0 : (uint8_t)(1 + 99 *
+			    w->w_used[i] / w->w_span[i]);
 	}
 	free(w);
 }
@@ -317,7 +324,7 @@ void
 top_model_snap(struct top_model *m, struct kml_replay *r, bool maps)
 {
 	const struct kml_replay_totals *tot = kml_replay_totals(r);
-	bool have_prev = m->m_ncpus > 0;
+	bool first = m->m_ncpus == 0;
 	struct pool_cache_stats cs;
 	struct pool_stats ps;
 	struct vmem_stats vs;
@@ -326,10 +333,11 @@ top_model_snap(struct top_model *m, struct kml_replay *r, bool maps)
 	unsigned ncpu = kml_replay_cpus(r);
 	double frag = 0;
 
-	if (have_prev && kml_replay_vtime(r) <= m->m_vtime &&
+	if (!first && kml_replay_vtime(r) <= m->m_vtime &&
 	    tot->rt_replayed == m->m_replayed && !maps)
 		return;		/* nothing happened since */
-	if (have_prev && kml_replay_vtime(r) > m->m_vtime)
+	/* Rates are over the last advance of virtual time. */
+	if (!first && kml_replay_vtime(r) > m->m_vtime)
 		top_keep_prev(m);
 
 	m->m_vtime = kml_replay_vtime(r);
@@ -440,7 +448,7 @@ top_model_snap(struct top_model *m, struct kml_replay *r, bool maps)
 		t->s_live_bytes = s->rs_live_bytes;
 	}
 
-	top_rates(m, have_prev);
+	top_rates(m);
 	pt.p_vtime = m->m_vtime;
 	pt.p_inuse = m->m_inuse;
 	pt.p_cached = cached;
@@ -924,11 +932,10 @@ top_model_load(struct top_model *m, const struct top_run *run, uint64_t vtime)
 {
 	bool end = run->r_summary && vtime >= run->r_vend;
 	long k = top_sample_at(run, vtime);
-	bool have_prev;
 
 	/* The snapshot before, for the rates. */
-	have_prev = end ? k >= 0 : k >= 1;
-	if (have_prev) {
+	m->m_have_prev = false;
+	if (end ? k >= 0 : k >= 1) {
 		if (top_load_at(m, run, end ? k : k - 1, false) != 0)
 			return -1;
 		top_keep_prev(m);
@@ -937,7 +944,7 @@ top_model_load(struct top_model *m, const struct top_run *run, uint64_t vtime)
 		return -1;
 	m->m_vend = run->r_vend;
 	m->m_total_events = run->r_events;
-	top_rates(m, have_prev);
+	top_rates(m);
 	if (top_load_arenas(m, run, end, k >= 0 ? run->r_times[k] : 0) != 0)
 		return -1;
 	m->m_nsites = 0;

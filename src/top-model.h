@@ -97,7 +97,7 @@ struct top_arena {
 	uint64_t a_free_segs, a_largest;	/* free segments, largest (bytes) */
 	double a_frag;			/* 1 - largest / free, 0 when none free */
 	bool a_map_valid;		/* a_map holds the address map */
-	uint8_t a_map[TOP_MAPCELLS];	/* % allocated per cell, TOP_MAP_NONE */
+	uint8_t a_map[TOP_MAPCELLS];	/* % allocated per cell (1 at least when any byte is), TOP_MAP_NONE */
 };
 
 struct top_site {
@@ -150,6 +150,7 @@ struct top_model {
 	size_t m_nhist;
 	uint64_t m_hist_step;		/* virtual ns between kept points, 0: every one */
 	/* the previous snapshot, for rates */
+	bool m_have_prev;		/* m_prev* hold one */
 	uint64_t m_prev_vtime;
 	uint64_t m_prev_replayed;
 	uint64_t m_prev_gets, m_prev_hits;	/* all caches */

@@ -34,6 +34,12 @@ int top_opts_speed(struct top_opts *o, const char *arg);
 int top_opts_onquit(struct top_opts *o, const char *arg);
 
 /*
+ * top_check_tty: standard output is a terminal, as the dashboard needs.
+ * => false after reporting the usage error.
+ */
+bool top_check_tty(void);
+
+/*
  * top_replay: replay a's trace (one run) in the dashboard and store it;
  * sha is the trace's digest or NULL.
  * => returns the exit status (KML_EXIT_USAGE when standard output is
