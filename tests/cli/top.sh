@@ -180,20 +180,7 @@ keys() {
 # (kmem-32), a filp object, their frees, a never-allocated free, a large
 # kmalloc left live and a double free: 5 events replayed, 8192 bytes in
 # use, 2 anomalies.
-cat >"$T/tiny.txt" <<'EOF'
-%kmemlab-trace 1
-%source text
-%ncpu 2
-%clock 1000
-1.000000 0 100/100 thread cat kmalloc site=a+0x1 ptr=0x1000 size=24 alloc=32 gfp=GFP_KERNEL flags=sleep
-1.000010 0 100/100 thread cat kmem_cache_alloc site=b+0x2 ptr=0x2000 size=184 alloc=192 cache=filp
-1.000020 1 200/201 softirq sh kfree site=c+0x3 ptr=0x1000
-1.000030 1 200/201 thread sh kfree site=c+0x3 ptr=0x9000
-1.000060 0 100/100 thread cat kmem_cache_free ptr=0x2000 cache=filp
-1.000070 1 300/300 thread dd kmalloc site=d+0x4 ptr=0x3000 size=5000 alloc=8192
-1.000100 0 100/100 thread cat kfree ptr=0x1000
-EOF
-"$KMEMLAB" trace load -o "$T/tiny.kmt" "$T/tiny.txt" 2>/dev/null
+tiny_trace "$T/tiny.kmt"
 
 start 80 24 "$KMEMLAB" top --db k.db --speed afap tiny.kmt
 sees "completed: run 1 stored in k.db; q quits" "80x24: the replay completes and is stored"
