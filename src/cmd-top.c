@@ -598,20 +598,23 @@ struct cmd_top_replay {
 	const struct rrun_args *x_args;
 	const struct top_opts *x_opts;
 	const char *x_source;		/* the header's source */
-	pid_t x_child;			/* the recorder (--live), 0: none */
+	bool x_live;			/* the live kernel */
+	pid_t x_child;			/* the recorder (--live), 0: none or reaped */
 };
 
 /*
- * cmd_top_stop_child: stop the recorder: SIGINT, then SIGKILL if it has
- * not exited after 3 s.
+ * cmd_top_stop_child: stop the recorder *pidp: SIGINT, then SIGKILL if
+ * it has not exited after 3 s; then *pidp is 0 (its pid may be reused).
  */
 static void
-cmd_top_stop_child(pid_t pid)
+cmd_top_stop_child(pid_t *pidp)
 {
+	pid_t pid = *pidp;
 	int ws;
 
 	if (pid <= 0)
 		return;
+	*pidp = 0;
 	kill(pid, SIGINT);
 	for (int i = 0; i < 300; i++) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -631,7 +634,7 @@ cmd_top_stop_child(pid_t pid)
  * => returns the exit status; the terminal is given back.
  */
 static int
-cmd_top_dashboard(const struct cmd_top_replay *x, struct rrun *s,
+cmd_top_dashboard(struct cmd_top_replay *x, struct rrun *s,
     struct cmd_top_ui *u)
 {
 	const struct rrun_args *a = x->x_args;
@@ -679,9 +682,7 @@ cmd_top_dashboard(const struct cmd_top_replay *x, struct rrun *s,
 			    " stored in %s; q quits", kml_replay_status_name(
 			    u->u_status), s->s_id, a->a_db);
 			v.v_message = msg;
-			if (x->x_child > 0) {
-				cmd_top_stop_child(x->x_child);
-			}
+			cmd_top_stop_child(&x->x_child);
 		}
 		if (quit && stored) {
 			pthread_mutex_unlock(&u->u_mu);
@@ -717,7 +718,7 @@ cmd_top_dashboard(const struct cmd_top_replay *x, struct rrun *s,
 			if (stored)
 				break;
 			if (x->x_opts->o_finish && cmd_top_signalled == 0 &&
-			    x->x_child == 0) {
+			    !x->x_live) {
 				finish = true;
 				u->u_paused = false;
 				u->u_speed = CMD_TOP_AFAP;
@@ -762,8 +763,8 @@ cmd_top_dashboard(const struct cmd_top_replay *x, struct rrun *s,
 				status = KML_EXIT_RUNTIME;
 			break;
 		}
-		if (quit && !stored && x->x_child > 0)
-			cmd_top_stop_child(x->x_child);	/* its pipe ends */
+		if (quit && !stored)
+			cmd_top_stop_child(&x->x_child);	/* its pipe ends */
 	}
 	cmd_top_endwin();
 	if (cmd_top_signalled != 0)
@@ -784,7 +785,7 @@ cmd_top_dashboard(const struct cmd_top_replay *x, struct rrun *s,
  * => returns the exit status.
  */
 static int
-cmd_top_run_replay(const struct cmd_top_replay *x, struct kml_trace *t,
+cmd_top_run_replay(struct cmd_top_replay *x, struct kml_trace *t,
     const char *sha)
 {
 	struct cmd_top_ui u;
@@ -873,6 +874,10 @@ cmd_top_recorder(FILE **fpp, FILE **errp)
 		return -1;
 	}
 	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		if (null >= 0 && dup2(null, STDIN_FILENO) >= 0 && null > 2)
+			close(null);
 		dup2(fd[1], STDOUT_FILENO);
 		dup2(fileno(*errp), STDERR_FILENO);
 		close(fd[0]);
@@ -898,7 +903,7 @@ cmd_top_recorder_error(pid_t pid, FILE *errf, const char *why)
 {
 	char line[512] = "";
 
-	cmd_top_stop_child(pid);
+	cmd_top_stop_child(&pid);
 	rewind(errf);
 	if (fgets(line, sizeof(line), errf) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
@@ -937,10 +942,11 @@ cmd_top_live(struct rrun_args *a, const struct top_opts *o)
 	x.x_args = a;
 	x.x_opts = o;
 	x.x_source = "live kernel";
+	x.x_live = true;
 	x.x_child = pid;
 	status = cmd_top_run_replay(&x, t, NULL);
 	kml_trace_close(t, err, sizeof(err));
-	cmd_top_stop_child(pid);
+	cmd_top_stop_child(&x.x_child);
 	fclose(fp);
 	fclose(errf);
 	return status;

@@ -678,14 +678,14 @@ static void
 top_sites(const struct top_model *m, const struct top_view *v, bool by_live,
     int y, int rows)
 {
-	char a[32], f[32], b[32], l[32], lb[32];
+	char a[32], ar[32], f[32], b[32], l[32], lb[32];
 	size_t *idx, n;
 
 	top_title(v, y++, by_live ?
-	    "TOP CALL SITES BY LIVE OBJECTS     ALLOCS    FREES    BYTES"
-	    "     LIVE  LIVEBYTES" :
-	    "TOP CALL SITES BY BYTES            ALLOCS    FREES    BYTES"
-	    "     LIVE  LIVEBYTES");
+	    "TOP SITES BY LIVE OBJECTS   ALLOCS ALLOCS/S    FREES    BYTES"
+	    "     LIVE LIVEBYTES" :
+	    "TOP SITES BY BYTES          ALLOCS ALLOCS/S    FREES    BYTES"
+	    "     LIVE LIVEBYTES");
 	if (!m->m_sites_known) {
 		top_put(y, 0, "  call sites are stored at the end of a run "
 		    "only (press G)", COLS);
@@ -697,12 +697,13 @@ top_sites(const struct top_model *m, const struct top_view *v, bool by_live,
 	    i++, rows--) {
 		const struct top_site *s = &m->m_sites[idx[i]];
 
-		top_putf(y++, 0, "%-30.30s %8s %8s %8s %8s %10s", s->s_site,
+		top_putf(y++, 0, "%-24.24s %8s %8s %8s %8s %8s %9s", s->s_site,
 		    top_fmt_u64(a, sizeof(a), s->s_allocs, 8, false),
+		    top_fmt_rate(ar, sizeof(ar), s->s_arate, 8),
 		    top_fmt_u64(f, sizeof(f), s->s_frees, 8, false),
 		    top_fmt_u64(b, sizeof(b), s->s_bytes, 8, true),
 		    top_fmt_u64(l, sizeof(l), s->s_live, 8, false),
-		    top_fmt_u64(lb, sizeof(lb), s->s_live_bytes, 10, true));
+		    top_fmt_u64(lb, sizeof(lb), s->s_live_bytes, 9, true));
 	}
 	free(idx);
 }

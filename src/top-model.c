@@ -105,6 +105,11 @@ top_keep_prev(struct top_model *m)
 		memcpy(m->m_prevcpu, m->m_cpus,
 		    m->m_ncpus * sizeof(*m->m_prevcpu));
 	m->m_nprevcpu = m->m_ncpus;
+	m->m_prevsite = xreallocarray(m->m_prevsite, m->m_nsites + 1,
+	    sizeof(*m->m_prevsite));
+	for (size_t i = 0; i < m->m_nsites; i++)
+		m->m_prevsite[i] = m->m_sites[i].s_allocs;
+	m->m_nprevsite = m->m_sites_known ? m->m_nsites : 0;
 	m->m_prev_vtime = m->m_vtime;
 	m->m_prev_replayed = m->m_replayed;
 	m->m_have_prev = true;
@@ -147,6 +152,10 @@ top_rates(struct top_model *m)
 		u->u_busy = top_rate(u->u_busy_ns, p->u_busy_ns, dt) / 1e9;
 		u->u_lock = top_rate(u->u_lock_ns, p->u_lock_ns, dt) / 1e9;
 	}
+	/* Sites keep their order (first appearance): the same index. */
+	for (size_t i = 0; i < m->m_nsites; i++)
+		m->m_sites[i].s_arate = dt != 0 && i < m->m_nprevsite ?
+		    top_rate(m->m_sites[i].s_allocs, m->m_prevsite[i], dt) : -1;
 	m->m_rate = dt != 0 ? top_rate(m->m_replayed, m->m_prev_replayed, dt) :
 	    -1;
 }
@@ -212,6 +221,7 @@ top_model_free(struct top_model *m)
 	free(m->m_sites);
 	free(m->m_prev);
 	free(m->m_prevcpu);
+	free(m->m_prevsite);
 	top_model_init(m);
 }
 

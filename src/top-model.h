@@ -105,6 +105,7 @@ struct top_site {
 	uint64_t s_allocs, s_frees, s_fails;
 	uint64_t s_bytes;		/* bytes allocated */
 	uint64_t s_live, s_live_bytes;	/* objects and bytes live */
+	double s_arate;			/* allocs/s (virtual), < 0: none */
 };
 
 struct top_anomaly {
@@ -158,6 +159,8 @@ struct top_model {
 	size_t m_nprev;
 	struct top_cpu *m_prevcpu;
 	unsigned m_nprevcpu;
+	uint64_t *m_prevsite;		/* each site's allocs, in site order */
+	size_t m_nprevsite;
 };
 
 /* top_model_init: an empty model. */

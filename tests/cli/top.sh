@@ -12,7 +12,8 @@
 #
 # Checked: help and usage errors; the not-a-terminal error; on a small
 # text trace at 80x24, the header, the column titles and the known cache
-# names, sorting (s, S, r), filtering (/), the five screens (1-5, tab),
+# names, sorting (s, S, r), filtering (/), scrolling (arrows, page keys,
+# Home, End), a resize, the five screens (1-5, tab),
 # the help (?), quitting with the terminal restored and the run stored;
 # at 200x60 every column and the arenas' address bars; pause, single
 # step (exactly one event per n), speed keys, quitting a running replay
@@ -112,6 +113,20 @@ screen() {
 	tmx capture-pane -p >"$T/screen" 2>/dev/null
 }
 
+# settle: capture the window until two captures 100 ms apart are the
+# same (at most 1 s: a running replay's screen never settles), so that
+# the checks that follow read a whole redraw, not one half written.
+settle() {
+	_j=0
+	while [ "$_j" -lt 10 ]; do
+		cp "$T/screen" "$T/screen.0"
+		sleep 0.1
+		screen
+		cmp -s "$T/screen" "$T/screen.0" && return 0
+		_j=$((_j + 1))
+	done
+}
+
 # wait_for TEXT: poll the window until a line has TEXT (at most 30 s).
 wait_for() {
 	_i=0
@@ -129,16 +144,20 @@ wait_gone() {
 	_i=0
 	while [ "$_i" -lt 300 ]; do
 		screen
-		grep -qF -e "$1" "$T/screen" || return 0
+		if ! grep -qF -e "$1" "$T/screen"; then
+			settle
+			return 0
+		fi
 		sleep 0.1
 		_i=$((_i + 1))
 	done
 	return 1
 }
 
-# sees TEXT DESC: a check that the window comes to show TEXT.
+# sees TEXT DESC: a check that the window comes to show TEXT; then settle.
 sees() {
 	if wait_for "$1"; then
+		settle
 		tap_result 0 "$2"
 	else
 		tap_result 1 "$2"
@@ -167,6 +186,22 @@ row() {
 # names FROM TO: the first word of lines FROM..TO of the last screen.
 names() {
 	sed -n "${1},${2}p" "$T/screen" | awk 'NF { printf "%s ", $1 }'
+}
+
+# wait_first N WORD: poll the window until line N starts with WORD (at
+# most 30 s).
+wait_first() {
+	_i=0
+	while [ "$_i" -lt 300 ]; do
+		screen
+		if [ "$(names "$1" "$1")" = "$2 " ]; then
+			settle
+			return 0
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
 }
 
 # keys KEY...: send keys to the window.
@@ -223,6 +258,31 @@ keys / BSpace BSpace BSpace Enter
 wait_gone "filter fi"
 ok "an empty filter shows all" test "$(names 6 7)" = "filp kmem-32 "
 
+# 24 caches by memory, then name: filp, kmem-32, the 14 other kmem-N,
+# the 8 quantum caches of kmem_va_arena; 17 rows fit under the titles.
+keys Down
+ok "Down: one row on" wait_first 6 kmem-32
+keys End
+ok "End: the last 17 rows, from the 8th cache" wait_first 6 kmem-256
+ok "End: the last cache on the last row" test "$(names 22 22)" = \
+    "kmem_va_arena-8192 "
+keys Up
+ok "Up: one row back" wait_first 6 kmem-2048
+keys Home
+ok "Home: the first row" wait_first 6 filp
+keys NPage
+ok "PgDn: a page on, no further than the end" wait_first 6 kmem-256
+keys PPage
+ok "PgUp: a page back" wait_first 6 filp
+
+# A resized terminal is drawn at its new size.
+tmx resize-window -x 100 -y 30 >/dev/null 2>&1
+sees "DEPOT%" "100x30: the wider terminal shows more columns"
+ok "100x30: the footer on line 30" wait_first 30 q
+tmx resize-window -x 80 -y 24 >/dev/null 2>&1
+ok "back to 80x24: the footer on line 24" wait_first 24 q
+lacks "DEPOT%" "back to 80x24: the columns that fit"
+
 keys 2
 sees "[2 CPUs]" "2: the CPUs screen"
 ok "CPUs: titles" test "$(row 5 | awk '{ print $1, $2, $3, $4, $5, $6, $7 }')" = \
@@ -245,7 +305,7 @@ ok "anomalies: the double free, event 7" test \
     "$(grep -F 'double free' "$T/screen" | grep -v '^anomalies' | awk '{ print $1, $2, $3, $4, $5 }')" = \
     "7 double free 0 100"
 ok "call sites: by bytes, d+0x4 first" test \
-    "$(grep -A1 'TOP CALL SITES BY BYTES' "$T/screen" | sed -n 2p | awk '{ print $1, $2, $3, $4 }')" = \
+    "$(grep -A1 'TOP SITES BY BYTES' "$T/screen" | sed -n 2p | awk '{ print $1, $2, $4, $5 }')" = \
     "d+0x4 1 0 8192"
 keys Tab
 sees "[1 Caches]" "tab: back to the first screen"
