@@ -628,6 +628,20 @@ cmd_top_stop_child(pid_t *pidp)
 }
 
 /*
+ * cmd_top_abandon: the dashboard could not start: mark run s failed, so
+ * that it is not left "running".
+ */
+static void
+cmd_top_abandon(struct rrun *s)
+{
+	char err[512];
+
+	if (kml_db_run_abandon(s->s_db, s->s_id, KML_REPLAY_FAILED, err,
+	    sizeof(err)) != 0)
+		util_error("%s", err);
+}
+
+/*
  * cmd_top_dashboard: show run s in the dashboard until the user quits;
  * start the replay thread, draw, handle the keys, and when the replay
  * is done store it.
@@ -648,8 +662,10 @@ cmd_top_dashboard(struct cmd_top_replay *x, struct rrun *s,
 	top_view_init(&v);
 	v.v_source = x->x_source;
 	v.v_policy = a->a_rc.rc_policy.po_name;
-	if (cmd_top_curses(&v) != 0)
+	if (cmd_top_curses(&v) != 0) {
+		cmd_top_abandon(s);
 		return KML_EXIT_RUNTIME;
+	}
 
 	/* Signals are the main thread's. */
 	sigemptyset(&block);
@@ -662,6 +678,7 @@ cmd_top_dashboard(struct cmd_top_replay *x, struct rrun *s,
 		cmd_top_endwin();
 		util_error("cannot start the replay thread: %s",
 		    strerror(errno));
+		cmd_top_abandon(s);
 		return KML_EXIT_RUNTIME;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

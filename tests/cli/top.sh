@@ -483,6 +483,19 @@ keys q
 sees "EXIT=0" "--run: exit 0"
 sees "TTY RESTORED" "--run: terminal restored"
 
+# ---- errors on a terminal
+
+start 200 24 "$KMEMLAB" top --db g.db --run 9
+sees "EXIT=1" "--run 9: exit 1"
+sees "kmemlab top: g.db: no run 9" "--run 9: no such run"
+sees "TTY RESTORED" "--run 9: terminal as it was"
+start 200 24 "$KMEMLAB" top --db none.db --run 1
+sees "kmemlab top: none.db: No such file or directory" "--run without a database"
+ok "--run made no database" test ! -e "$T/none.db"
+start 200 24 "$KMEMLAB" top --db k.db missing.kmt
+sees "kmemlab top: missing.kmt: No such file or directory" "a missing trace"
+sees "EXIT=1" "a missing trace: exit 1"
+
 # ---- the live kernel
 
 start 200 24 "$KMEMLAB" top --db l.db --live
