@@ -182,6 +182,7 @@ top_attr_on(const struct top_view *v, int pair, attr_t attr)
 		attron(attr);
 }
 
+/* top_attr_off: undo top_attr_on. */
 static void
 top_attr_off(const struct top_view *v, int pair, attr_t attr)
 {
@@ -470,6 +471,7 @@ top_caches(const struct top_model *m, const struct top_view *v)
 
 /* ---- the CPUs screen */
 
+/* top_cpus: the CPUs screen, one row and a busy bar per vCPU. */
 static void
 top_cpus(const struct top_model *m, const struct top_view *v)
 {
@@ -533,6 +535,7 @@ top_arena_bar(const struct top_view *v, int y, int x, int w,
 	addch('|');
 }
 
+/* top_arenas: the arenas screen, each under its import source. */
 static void
 top_arenas(const struct top_model *m, const struct top_view *v)
 {
@@ -572,10 +575,33 @@ struct top_series {
 	double (*s_get)(const struct top_point *p);
 };
 
-static double top_get_inuse(const struct top_point *p) { return (double)p->p_inuse; }
-static double top_get_cached(const struct top_point *p) { return (double)p->p_cached; }
-static double top_get_frag(const struct top_point *p) { return p->p_frag; }
-static double top_get_hit(const struct top_point *p) { return p->p_hit; }
+/* top_get_inuse: a history point's bytes in use. */
+static double
+top_get_inuse(const struct top_point *p)
+{
+	return (double)p->p_inuse;
+}
+
+/* top_get_cached: a history point's objects in magazines. */
+static double
+top_get_cached(const struct top_point *p)
+{
+	return (double)p->p_cached;
+}
+
+/* top_get_frag: a history point's fragmentation of kmem_va_arena. */
+static double
+top_get_frag(const struct top_point *p)
+{
+	return p->p_frag;
+}
+
+/* top_get_hit: a history point's CPU layer hit rate (< 0: none). */
+static double
+top_get_hit(const struct top_point *p)
+{
+	return p->p_hit;
+}
 
 static const struct top_series top_series[] = {
 	{ "memory in use (bytes)", true, false, top_get_inuse },
@@ -662,6 +688,7 @@ top_graph(const struct top_model *m, const struct top_view *v,
 	top_attr_off(v, TOP_PAIR_BAR, A_NORMAL);
 }
 
+/* top_history: the history screen, one graph per series. */
 static void
 top_history(const struct top_model *m, const struct top_view *v)
 {
@@ -708,6 +735,7 @@ top_sites(const struct top_model *m, const struct top_view *v, bool by_live,
 	free(idx);
 }
 
+/* top_anomalies: counts, the latest anomalies, the top call sites. */
 static void
 top_anomalies(const struct top_model *m, const struct top_view *v)
 {
@@ -746,6 +774,7 @@ top_anomalies(const struct top_model *m, const struct top_view *v)
 
 /* ---- help */
 
+/* top_help: the keys, in a box over the screen. */
 static void
 top_help(const struct top_view *v)
 {
