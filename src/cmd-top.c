@@ -474,6 +474,7 @@ struct cmd_top_ui {
 	bool u_quit;			/* stop the replay */
 	bool u_done;			/* the replay returned */
 	unsigned u_status;		/* its status, once done */
+	double u_wall;			/* the wall seconds it took, once done */
 	unsigned u_speed;		/* index in cmd_top_speeds */
 	bool u_maps;			/* walk the arenas' address maps */
 	bool u_rebase;			/* start pacing again from now */
@@ -583,8 +584,10 @@ cmd_top_worker(void *arg)
 {
 	struct cmd_top_ui *u = arg;
 	unsigned st = kml_replay_run(u->u_run->s_r);
+	double wall = rrun_wall(u->u_run);
 
 	pthread_mutex_lock(&u->u_mu);
+	u->u_wall = wall;
 	u->u_maps = true;	/* the last one, whatever the screen */
 	cmd_top_snap(u, u->u_run->s_r, cmd_top_now());
 	u->u_done = true;
@@ -690,7 +693,7 @@ cmd_top_dashboard(struct cmd_top_replay *x, struct rrun *s,
 			pthread_join(thr, NULL);
 			pthread_mutex_lock(&u->u_mu);
 			stored = true;
-			if (rrun_end(s, u->u_status, rrun_wall(s)) != 0)
+			if (rrun_end(s, u->u_status, u->u_wall) != 0)
 				status = KML_EXIT_RUNTIME;
 			if (u->u_status != KML_REPLAY_COMPLETED &&
 			    u->u_status != KML_REPLAY_INTERRUPTED)
@@ -775,7 +778,7 @@ cmd_top_dashboard(struct cmd_top_replay *x, struct rrun *s,
 			    "without the dashboard\n");
 			pthread_join(thr, NULL);
 			stored = true;
-			if (rrun_end(s, u->u_status, rrun_wall(s)) != 0 ||
+			if (rrun_end(s, u->u_status, u->u_wall) != 0 ||
 			    rrun_status(s, u->u_status) != KML_EXIT_OK)
 				status = KML_EXIT_RUNTIME;
 			break;
