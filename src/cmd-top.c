@@ -485,7 +485,10 @@ struct cmd_top_ui {
 	uint64_t u_offset;		/* the trace's bytes read */
 };
 
-/* cmd_top_snap: take the model's snapshot of r now (wall ns now).  => u_mu held. */
+/*
+ * cmd_top_snap: take the model's snapshot of r now (wall ns now).
+ * => u_mu held, or the replay thread not started yet.
+ */
 static void
 cmd_top_snap(struct cmd_top_ui *u, struct kml_replay *r, uint64_t now)
 {
@@ -829,7 +832,7 @@ cmd_top_run_replay(struct cmd_top_replay *x, struct kml_trace *t,
 	if (rrun_open(&run, x->x_args, t, cpus, sha, false, &hooks) != 0)
 		status = KML_EXIT_RUNTIME;
 	else {
-		top_model_snap(&u.u_model, run.s_r, false);
+		cmd_top_snap(&u, run.s_r, cmd_top_now());
 		status = cmd_top_dashboard(x, &run, &u);
 		if (rrun_close(&run) != 0)
 			status = KML_EXIT_RUNTIME;

@@ -330,8 +330,10 @@ start 200 60 "$KMEMLAB" top --db k.db --speed afap tiny.kmt
 sees "completed: run 2 stored in k.db; q quits" "200x60: the replay completes"
 ok "200x60: every column" test "$(row 5 | awk '{ $1 = $1; print }')" = \
     "NAME SIZE INUSE TOTAL PAGES ALLOCS/S FREES/S FAILS CPU% DEPOT% MAG *MEMORY"
-ok "200x60: kmem-32's row, every figure" test "$(row 7 | awk '{ $1 = $1; print }')" = \
-    "kmem-32 32 0 128 1 0 14597 0 0.0% 0.0% 15 4096"
+# (Rates depend on when the snapshots fell: not compared.)
+ok "200x60: kmem-32's row, every figure but the rates" test \
+    "$(row 7 | awk '{ $6 = $7 = ""; $1 = $1; print }')" = \
+    "kmem-32 32 0 128 1   0 0.0% 0.0% 15 4096"
 ok "200x60: the footer on the last line" test "$(row 60 | cut -c1-6)" = "q quit"
 keys 3
 sees "[3 Arenas]" "200x60: the arenas screen"
