@@ -961,6 +961,12 @@ cmd_top_live(struct rrun_args *a, const struct top_opts *o)
 		return KML_EXIT_RUNTIME;
 	}
 	a->a_trace = "record --kernel";
+	/*
+	 * No look-ahead: the replay reads one event past the one it runs
+	 * (more only when nothing can run), so that each event is replayed
+	 * as it arrives, not once a million have.
+	 */
+	a->a_rc.rc_window = 1;
 	memset(&x, 0, sizeof(x));
 	x.x_args = a;
 	x.x_opts = o;
