@@ -20,7 +20,9 @@
  *    data blocks the replay and never the dashboard.
  *
  * The main thread draws at most ten times a second (getch with a 100 ms
- * timeout) and handles the keys.  The terminal is given back on every
+ * timeout) and handles the keys.  Quitting stops the replay at its next
+ * tick; a replay thread blocked reading a pipe with no data is woken by
+ * SIGUSR1 (installed without SA_RESTART), its read fails and it ends.  The terminal is given back on every
  * exit path: endwin before any message, an atexit guard, and SIGINT,
  * SIGTERM and SIGHUP only set a flag that the main thread acts on.
  */
@@ -179,7 +181,18 @@ cmd_top_signal(int sig)
 	cmd_top_signalled = sig;
 }
 
-/* cmd_top_catch: install cmd_top_signal. */
+/*
+ * cmd_top_wake: SIGUSR1, sent to the replay thread to interrupt a read
+ * of a pipe with no data when the dashboard quits: nothing to do, the
+ * read fails with EINTR (no SA_RESTART).
+ */
+static void
+cmd_top_wake(int sig)
+{
+	(void)sig;
+}
+
+/* cmd_top_catch: install cmd_top_signal, and cmd_top_wake for SIGUSR1. */
 static void
 cmd_top_catch(void)
 {
@@ -191,6 +204,8 @@ cmd_top_catch(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = cmd_top_wake;
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 /* cmd_top_endwin: give the terminal back (once); an atexit guard too. */
@@ -590,6 +605,9 @@ cmd_top_worker(void *arg)
 	double wall = rrun_wall(u->u_run);
 
 	pthread_mutex_lock(&u->u_mu);
+	/* A read interrupted by the quit (cmd_top_wake) is no failure. */
+	if (st == KML_REPLAY_FAILED && u->u_quit)
+		st = KML_REPLAY_INTERRUPTED;
 	u->u_wall = wall;
 	u->u_maps = true;	/* the last one, whatever the screen */
 	cmd_top_snap(u, u->u_run->s_r, cmd_top_now());
@@ -664,6 +682,7 @@ cmd_top_dashboard(struct cmd_top_replay *x, struct rrun *s,
 	pthread_t thr;
 	bool stored = false, quit = false, finish = false;
 	int status = KML_EXIT_OK, ch;
+	unsigned waits = 0;
 
 	top_view_init(&v);
 	v.v_source = x->x_source;
@@ -726,8 +745,16 @@ cmd_top_dashboard(struct cmd_top_replay *x, struct rrun *s,
 			u->u_maps = v.v_screen == TOP_S_ARENAS;
 		top_draw(&u->u_model, &v);
 		pthread_mutex_unlock(&u->u_mu);
-		if (quit)
-			continue;	/* waiting for the replay to stop */
+		if (quit) {
+			/*
+			 * Waiting for the replay to stop; every 200 ms, wake
+			 * its thread from a read of a pipe with no data.
+			 */
+			napms(50);
+			if (++waits % 4 == 0)
+				pthread_kill(thr, SIGUSR1);
+			continue;
+		}
 
 		ch = getch();
 		if (cmd_top_signalled != 0) {

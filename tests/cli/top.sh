@@ -87,10 +87,10 @@ cat >"$T/run.sh" <<'EOF'
 #!/bin/sh
 # run.sh CMD...: run CMD on this terminal; say whether the terminal's
 # settings came back and the exit status; then wait to be captured.
-s0=$(stty -g)
+s0=$(stty -g </dev/tty)
 "$@"
 st=$?
-s1=$(stty -g)
+s1=$(stty -g </dev/tty)
 if [ "$s0" = "$s1" ]; then echo "TTY RESTORED"; else echo "TTY CHANGED"; fi
 echo "EXIT=$st"
 exec sleep 600
@@ -484,6 +484,31 @@ sees "  events 0/$replayed  " "< : back to the start"
 keys q
 sees "EXIT=0" "--run: exit 0"
 sees "TTY RESTORED" "--run: terminal restored"
+
+# ---- a trace on a pipe with no data
+#
+# Standard input a FIFO whose writer sends all of the trace but its last
+# 16 bytes, then nothing: the replay blocks reading, the dashboard must
+# not; quitting ends the run, stored as interrupted.
+mkfifo "$T/fifo"
+size=$(wc -c <"$T/tiny.kmt")
+(head -c $((size - 16)) "$T/tiny.kmt"; exec sleep 600) >"$T/fifo" &
+writer=$!
+start 80 24 "$KMEMLAB" top --db p.db - "<" fifo
+sees "kmemlab top - trace <stdin>  policy netbsd  2 vCPUs  running" \
+    "a pipe with no data: the dashboard is up"
+keys 2
+sees "[2 CPUs]" "a pipe with no data: the keys still work"
+keys q
+sees "EXIT=0" "a pipe with no data: q ends the replay, exit 0"
+sees "run 1 stored in p.db (interrupted)" \
+    "a pipe with no data: stored as interrupted"
+sees "TTY RESTORED" "a pipe with no data: terminal restored"
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
+ok "a pipe with no data: the run's status" test "$("$KMEMLAB" sql \
+    --db "$T/p.db" --csv "SELECT status FROM runs WHERE id = 1" | sed -n 2p)" = \
+    "interrupted"
 
 # ---- errors on a terminal
 
