@@ -127,24 +127,13 @@ settle() {
 	done
 }
 
-# wait_for TEXT: poll the window until a line has TEXT (at most 30 s).
-wait_for() {
+# poll COND...: capture the window until the command COND succeeds (at
+# most 30 s), then settle.  => COND's status.
+poll() {
 	_i=0
 	while [ "$_i" -lt 300 ]; do
 		screen
-		grep -qF -e "$1" "$T/screen" && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
-
-# wait_gone TEXT: poll the window until no line has TEXT (at most 30 s).
-wait_gone() {
-	_i=0
-	while [ "$_i" -lt 300 ]; do
-		screen
-		if ! grep -qF -e "$1" "$T/screen"; then
+		if "$@"; then
 			settle
 			return 0
 		fi
@@ -154,10 +143,33 @@ wait_gone() {
 	return 1
 }
 
-# sees TEXT DESC: a check that the window comes to show TEXT; then settle.
+# has TEXT, hasnt TEXT: the last screen has a line with TEXT, has none.
+has() {
+	grep -qF -e "$1" "$T/screen"
+}
+hasnt() {
+	! has "$1"
+}
+
+# first_is N WORD: line N of the last screen starts with WORD.
+first_is() {
+	[ "$(names "$1" "$1")" = "$2 " ]
+}
+
+# wait_for TEXT, wait_gone TEXT, wait_first N WORD: poll for them.
+wait_for() {
+	poll has "$1"
+}
+wait_gone() {
+	poll hasnt "$1"
+}
+wait_first() {
+	poll first_is "$1" "$2"
+}
+
+# sees TEXT DESC: a check that the window comes to show TEXT.
 sees() {
 	if wait_for "$1"; then
-		settle
 		tap_result 0 "$2"
 	else
 		tap_result 1 "$2"
@@ -186,22 +198,6 @@ row() {
 # names FROM TO: the first word of lines FROM..TO of the last screen.
 names() {
 	sed -n "${1},${2}p" "$T/screen" | awk 'NF { printf "%s ", $1 }'
-}
-
-# wait_first N WORD: poll the window until line N starts with WORD (at
-# most 30 s).
-wait_first() {
-	_i=0
-	while [ "$_i" -lt 300 ]; do
-		screen
-		if [ "$(names "$1" "$1")" = "$2 " ]; then
-			settle
-			return 0
-		fi
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
 }
 
 # keys KEY...: send keys to the window.
