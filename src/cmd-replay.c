@@ -3,15 +3,13 @@
  * allocator stack on virtual CPUs, with its results stored in the
  * database.
  *
- * One run: the policy (kml_policy_load, then each --set in order) and
- * the cost file are read first, so that their errors come before any
- * work; then the trace's SHA-256 (a file only), the trace opened, the
- * database opened, the replay created (which owns the allocator stack),
- * the run's row begun, the replay run with the database's hooks, and the
- * run ended, which stores every summary table and the status in one
- * transaction.  The hooks given to the replay are this file's: they pass
- * anomalies and samples on to the database's hooks (known only once the
- * run has its id) and print the progress line.
+ * One run (replay-run.c, shared with "kmemlab top"): the options parsed,
+ * the cost file read and the trace's SHA-256 taken, the trace, database
+ * and replay opened and the run's row begun; here the replay is run
+ * with a hook that prints the progress line, then ended, which stores
+ * every summary table and the status in one transaction, and the summary
+ * is printed.  With --tui the one run is shown by the dashboard of
+ * "kmemlab top" (cmd-top.c) instead.
  *
  * Several runs (--cpus 1,2,4): the parent checks the trace and creates
  * the database's schema, then forks one child per value, at most -j at a
@@ -49,7 +47,9 @@
 #include <kmemlab/trace.h>
 
 #include "cmd.h"
+#include "replay-run.h"
 #include "sha256.h"
+#include "top.h"
 #include "util.h"
 
 static int cmd_replay_exec(int, char **);
@@ -64,31 +64,16 @@ const struct cmd_entry cmd_replay_entry = {
 	    "database and prints a summary and \"run N stored in DB\".\n"
 	    "\n"
 	    "options:\n"
-	    "      --db=PATH           the results database (default:\n"
-	    "                          ./kmemlab.db, created if needed)\n"
-	    "  -p, --policy=POLICY     netbsd, illumos, freebsd, or a policy file\n"
-	    "                          (default: netbsd)\n"
-	    "  -s, --set=KEY=VALUE     set one policy key over the policy;\n"
-	    "                          repeatable, applied in order\n"
-	    "  -c, --cpus=N|LIST       virtual CPUs, 1..1024 (default: the\n"
-	    "                          policy's cpus, else the trace's); a list\n"
-	    "                          such as 1,2,4,8 makes one run per value,\n"
-	    "                          in parallel processes\n"
-	    "  -j, --jobs=N            runs of a list at a time (default: the\n"
-	    "                          online CPUs of this machine)\n"
-	    "  -m, --map=MAP           trace CPUs to vCPUs: fold (CPU % vCPUs) or\n"
-	    "                          spread (threads round robin) (default: fold)\n"
-	    "  -t, --timing=TIMING     trace (events start no earlier than their\n"
-	    "                          recorded time) or afap (back to back)\n"
-	    "                          (default: trace)\n"
-	    "  -S, --seed=N            random seed, recorded (default: 0)\n"
-	    "      --sample=DURATION   time-series interval in virtual time,\n"
-	    "                          N[ns|us|ms|s]; 0: none (default: 0)\n"
-	    "      --skip-slab-pages   leave out the page events that are the\n"
-	    "                          traced kernel's slab growth\n"
-	    "      --cost=FILE         cost model overrides: \"name = ns\" lines\n"
-	    "                          (default: the built-in costs)\n"
-	    "  -q, --quiet             print only the \"run N stored\" line\n"
+	    RRUN_HELP
+	    "      --tui               show the run in the dashboard of\n"
+	    "                          kmemlab-top(1) (one run; keys: q, space,\n"
+	    "                          n, + and -; see kmemlab help top)\n"
+	    "      --speed=SPEED       with --tui: the starting pace, 1, 10, 100,\n"
+	    "                          ... (x real time) or afap (default: 1)\n"
+	    "      --on-quit=WHAT      with --tui, quitting before the end:\n"
+	    "                          interrupt (store the run as interrupted)\n"
+	    "                          or finish (complete it without the\n"
+	    "                          dashboard) (default: interrupt)\n"
 	    "  -h, --help              print this help and exit\n"
 	    "\n"
 	    "Policy keys: fit, classes, magazines, mag_layer, magsize,\n"
@@ -107,50 +92,29 @@ const struct cmd_entry cmd_replay_entry = {
 	.exec = cmd_replay_exec
 };
 
-/* Long-only options. */
+/* Long-only options of this command. */
 enum {
-	CMD_REPLAY_OPT_DB = 256,
-	CMD_REPLAY_OPT_SAMPLE,
-	CMD_REPLAY_OPT_SKIP,
-	CMD_REPLAY_OPT_COST
+	CMD_REPLAY_OPT_TUI = RRUN_OPT_END,
+	CMD_REPLAY_OPT_SPEED,
+	CMD_REPLAY_OPT_ONQUIT
 };
 
 static const struct option cmd_replay_longopts[] = {
-	{ "db",		required_argument,	NULL,	CMD_REPLAY_OPT_DB },
-	{ "policy",	required_argument,	NULL,	'p' },
-	{ "set",	required_argument,	NULL,	's' },
-	{ "cpus",	required_argument,	NULL,	'c' },
-	{ "jobs",	required_argument,	NULL,	'j' },
-	{ "map",	required_argument,	NULL,	'm' },
-	{ "timing",	required_argument,	NULL,	't' },
-	{ "seed",	required_argument,	NULL,	'S' },
-	{ "sample",	required_argument,	NULL,	CMD_REPLAY_OPT_SAMPLE },
-	{ "skip-slab-pages", no_argument,	NULL,	CMD_REPLAY_OPT_SKIP },
-	{ "cost",	required_argument,	NULL,	CMD_REPLAY_OPT_COST },
-	{ "quiet",	no_argument,		NULL,	'q' },
+	RRUN_LONGOPTS,
+	{ "tui",	no_argument,		NULL,	CMD_REPLAY_OPT_TUI },
+	{ "speed",	required_argument,	NULL,	CMD_REPLAY_OPT_SPEED },
+	{ "on-quit",	required_argument,	NULL,	CMD_REPLAY_OPT_ONQUIT },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ NULL,		0,			NULL,	0 }
 };
 
-/* Most values in a --cpus list. */
-#define CMD_REPLAY_MAXLIST	64
-
 /* Caches in the summary. */
 #define CMD_REPLAY_TOPCACHES	5
 
-/* Tries of a database write that finds the database locked (children). */
-#define CMD_REPLAY_BUSY_TRIES	60
-
 /* The command line, parsed. */
 struct cmd_replay_args {
-	const char *a_db;			/* the database's path */
-	const char *a_trace;			/* the trace's path, "-": stdin */
-	const char *a_cost;			/* the cost file, NULL: none */
-	bool a_quiet;
-	unsigned a_jobs;			/* parallel runs of a list */
-	unsigned a_cpus[CMD_REPLAY_MAXLIST];	/* the --cpus values */
-	unsigned a_ncpus;			/* 0: no --cpus */
-	struct kml_replay_config a_rc;		/* the replay's configuration */
+	struct rrun_args a_run;			/* the replay options */
+	struct top_opts a_top;			/* --tui, --speed, --on-quit */
 };
 
 /* ---- signals */
@@ -162,7 +126,7 @@ static struct kml_replay *volatile cmd_replay_current;
 static volatile sig_atomic_t cmd_replay_signalled;
 
 /* The children running (the parent of several runs), 0 in free slots. */
-static volatile pid_t cmd_replay_children[CMD_REPLAY_MAXLIST];
+static volatile pid_t cmd_replay_children[RRUN_MAXLIST];
 
 /*
  * cmd_replay_signal: SIGINT and SIGTERM: stop the running replay and
@@ -177,7 +141,7 @@ cmd_replay_signal(int sig)
 	cmd_replay_signalled = sig;
 	if (r != NULL)
 		kml_replay_stop(r);
-	for (size_t i = 0; i < CMD_REPLAY_MAXLIST; i++)
+	for (size_t i = 0; i < RRUN_MAXLIST; i++)
 		if (cmd_replay_children[i] > 0)
 			kill(cmd_replay_children[i], sig);
 }
@@ -199,141 +163,6 @@ cmd_replay_catch(void)
 /* ---- options */
 
 /*
- * cmd_replay_cpus_list: parse "N" or "N,M,..." into a->a_cpus.
- * => returns 0, or KML_EXIT_USAGE after reporting "bad cpus 'LIST': why".
- */
-static int
-cmd_replay_cpus_list(struct cmd_replay_args *a, const char *arg)
-{
-	char buf[32], why[96];
-	const char *p = arg, *comma, *cause;
-	uint64_t v;
-	size_t len;
-
-	a->a_ncpus = 0;
-	for (;;) {
-		comma = strchr(p, ',');
-		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-		if (len == 0)
-			return util_bad("cpus", arg, "empty value in the list");
-		if (len >= sizeof(buf)) {
-			snprintf(why, sizeof(why), "'%.*s...' is not a number",
-			    8, p);
-			return util_bad("cpus", arg, why);
-		}
-		memcpy(buf, p, len);
-		buf[len] = '\0';
-		if (util_parse_uint(buf, UINT64_MAX, &v, &cause) != 0) {
-			if (strcmp(cause, "not a number") == 0)
-				snprintf(why, sizeof(why),
-				    "'%s' is not a number", buf);
-			else
-				snprintf(why, sizeof(why),
-				    "'%s' is not in 1..%d", buf, KML_MAXCPUS);
-			return util_bad("cpus", arg, why);
-		}
-		if (v < 1 || v > KML_MAXCPUS) {
-			snprintf(why, sizeof(why), "'%s' is not in 1..%d", buf,
-			    KML_MAXCPUS);
-			return util_bad("cpus", arg, why);
-		}
-		for (unsigned i = 0; i < a->a_ncpus; i++) {
-			if (a->a_cpus[i] == v) {
-				snprintf(why, sizeof(why),
-				    "%s is in the list twice", buf);
-				return util_bad("cpus", arg, why);
-			}
-		}
-		if (a->a_ncpus == CMD_REPLAY_MAXLIST) {
-			snprintf(why, sizeof(why), "more than %d values",
-			    CMD_REPLAY_MAXLIST);
-			return util_bad("cpus", arg, why);
-		}
-		a->a_cpus[a->a_ncpus++] = (unsigned)v;
-		if (comma == NULL)
-			return 0;
-		p = comma + 1;
-	}
-}
-
-/*
- * cmd_replay_policy: load the policy name into po.
- * => returns 0, or an exit status after reporting: KML_EXIT_USAGE when
- *    name is neither a built-in policy nor a file, KML_EXIT_RUNTIME for a
- *    policy file that cannot be read or has a bad line.
- */
-static int
-cmd_replay_policy(struct kml_policy *po, const char *name)
-{
-	char err[1024];
-	struct stat st;
-	bool usage;
-
-	usage = strcmp(name, "netbsd") != 0 && strcmp(name, "illumos") != 0 &&
-	    strcmp(name, "freebsd") != 0 && stat(name, &st) != 0;
-	if (kml_policy_load(po, name, err, sizeof(err)) != 0) {
-		util_error("%s", err);
-		return usage ? KML_EXIT_USAGE : KML_EXIT_RUNTIME;
-	}
-	return 0;
-}
-
-/*
- * cmd_replay_cost_file: read the cost file path ("name = ns" lines, '#'
- * comments, blank lines) into kml_cost_ns.
- * => returns 0, or KML_EXIT_RUNTIME after reporting "PATH: why" or
- *    "PATH:LINE: why".
- */
-static int
-cmd_replay_cost_file(const char *path)
-{
-	char line[1024], *p, *key, *val, *end;
-	const char *name, *cause;
-	unsigned lineno = 0;
-	uint64_t ns;
-	FILE *fp;
-	int status = 0;
-
-	if ((fp = util_open_input(path, &name)) == NULL)
-		return KML_EXIT_RUNTIME;
-	while (status == 0 && fgets(line, sizeof(line), fp) != NULL) {
-		lineno++;
-		if ((p = strchr(line, '#')) != NULL)
-			*p = '\0';
-		p = line + strspn(line, " \t\r\n");
-		if (*p == '\0')
-			continue;
-		key = p;
-		p += strcspn(p, " \t=\r\n");
-		end = p;
-		p += strspn(p, " \t");
-		if (*p != '=') {
-			util_error("%s:%u: expected 'name = ns'", name, lineno);
-			status = KML_EXIT_RUNTIME;
-			break;
-		}
-		*end = '\0';
-		val = p + 1 + strspn(p + 1, " \t");
-		val[strcspn(val, " \t\r\n")] = '\0';
-		if (util_parse_duration(val, &ns, &cause) != 0) {
-			util_error("%s:%u: bad value '%s' for cost '%s': %s",
-			    name, lineno, val, key, cause);
-			status = KML_EXIT_RUNTIME;
-		} else if (kml_cost_set(key, ns) != 0) {
-			util_error("%s:%u: unknown cost '%s'", name, lineno,
-			    key);
-			status = KML_EXIT_RUNTIME;
-		}
-	}
-	if (status == 0 && ferror(fp)) {
-		util_error("%s: %s", name, strerror(errno));
-		status = KML_EXIT_RUNTIME;
-	}
-	util_close_input(fp);
-	return status;
-}
-
-/*
  * cmd_replay_args: parse the command line into *a.
  * => returns -1 to go on, or an exit status: KML_EXIT_OK after --help,
  *    otherwise after a reported error.
@@ -341,167 +170,50 @@ cmd_replay_cost_file(const char *path)
 static int
 cmd_replay_args(int argc, char **argv, struct cmd_replay_args *a)
 {
-	const char *policy = "netbsd", *cause;
-	const char **sets;
-	size_t nsets = 0;
-	uint64_t v;
-	long online;
-	int ch, status;
+	int ch, status = -1;
 
-	memset(a, 0, sizeof(*a));
-	kml_replay_config_init(&a->a_rc);
-	a->a_db = UTIL_DB_DEFAULT;
-	online = sysconf(_SC_NPROCESSORS_ONLN);
-	a->a_jobs = online > 0 ? (unsigned)online : 1;
-	sets = xcalloc((size_t)argc, sizeof(*sets));
-	status = -1;
+	rrun_args_init(&a->a_run, argc);
+	top_opts_init(&a->a_top);
 	while (status < 0 && (ch = getopt_long(argc, argv,
-	    ":p:s:c:j:m:t:S:qh", cmd_replay_longopts, NULL)) != -1) {
+	    ":" RRUN_SHORTOPTS "h", cmd_replay_longopts, NULL)) != -1) {
 		switch (ch) {
-		case CMD_REPLAY_OPT_DB:
-			a->a_db = optarg;
+		case CMD_REPLAY_OPT_TUI:
+			a->a_top.o_tui = true;
 			break;
-		case 'p':
-			policy = optarg;
+		case CMD_REPLAY_OPT_SPEED:
+			status = top_opts_speed(&a->a_top, optarg);
 			break;
-		case 's':
-			sets[nsets++] = optarg;
-			break;
-		case 'c':
-			if (cmd_replay_cpus_list(a, optarg) != 0)
-				status = KML_EXIT_USAGE;
-			break;
-		case 'j':
-			if (util_parse_uint(optarg, CMD_REPLAY_MAXLIST, &v,
-			    &cause) != 0 || v == 0)
-				status = util_bad("jobs", optarg,
-				    "not in 1..64");
-			else
-				a->a_jobs = (unsigned)v;
-			break;
-		case 'm':
-			if (strcmp(optarg, "fold") == 0)
-				a->a_rc.rc_cpumap = KML_CPUMAP_FOLD;
-			else if (strcmp(optarg, "spread") == 0)
-				a->a_rc.rc_cpumap = KML_CPUMAP_SPREAD;
-			else
-				status = util_bad("map", optarg,
-				    "not fold or spread");
-			break;
-		case 't':
-			if (strcmp(optarg, "trace") == 0)
-				a->a_rc.rc_timing = KML_TIMING_TRACE;
-			else if (strcmp(optarg, "afap") == 0)
-				a->a_rc.rc_timing = KML_TIMING_AFAP;
-			else
-				status = util_bad("timing", optarg,
-				    "not trace or afap");
-			break;
-		case 'S':
-			if (util_parse_uint(optarg, UINT64_MAX, &v,
-			    &cause) != 0)
-				status = util_bad("seed", optarg, cause);
-			else
-				a->a_rc.rc_seed = v;
-			break;
-		case CMD_REPLAY_OPT_SAMPLE:
-			if (util_parse_duration(optarg, &v, &cause) != 0)
-				status = util_bad("sample", optarg, cause);
-			else
-				a->a_rc.rc_sample_ns = v;
-			break;
-		case CMD_REPLAY_OPT_SKIP:
-			a->a_rc.rc_skip_slab_pages = true;
-			break;
-		case CMD_REPLAY_OPT_COST:
-			a->a_cost = optarg;
-			break;
-		case 'q':
-			a->a_quiet = true;
+		case CMD_REPLAY_OPT_ONQUIT:
+			status = top_opts_onquit(&a->a_top, optarg);
 			break;
 		case 'h':
 			cmd_print_help(stdout, &cmd_replay_entry);
 			status = KML_EXIT_OK;
 			break;
 		default:
-			status = cmd_option_error(ch, argv,
+			status = rrun_option(&a->a_run, ch, argv,
 			    cmd_replay_longopts, &cmd_replay_entry);
 			break;
 		}
 	}
-	if (status < 0 && optind == argc) {
-		util_error("missing trace ('-' for standard input)");
+	if (status < 0)
+		status = rrun_finish(&a->a_run, argc, argv, true);
+	if (status < 0 && a->a_top.o_tui && a->a_run.a_ncpus > 1) {
+		util_error("--tui shows one run: give --cpus one value");
 		status = KML_EXIT_USAGE;
 	}
-	if (status < 0) {
-		a->a_trace = argv[optind++];
-		if (optind < argc)
-			status = cmd_extra_argument(argv[optind]);
-	}
-	if (status < 0 && a->a_ncpus > 1 && strcmp(a->a_trace, "-") == 0) {
-		util_error("a trace on standard input is replayed once: give "
-		    "--cpus one value");
-		status = KML_EXIT_USAGE;
-	}
-	if (status < 0 &&
-	    (status = cmd_replay_policy(&a->a_rc.rc_policy, policy)) == 0)
-		status = -1;
-	for (size_t i = 0; status < 0 && i < nsets; i++) {
-		char err[512];
-
-		if (kml_policy_set(&a->a_rc.rc_policy, sets[i], err,
-		    sizeof(err)) != 0) {
-			util_error("%s", err);
-			status = KML_EXIT_USAGE;
-		}
-	}
-	free(sets);
+	rrun_args_free(&a->a_run);
 	return status;
 }
 
 /* ---- one run */
 
-/* What the hooks of one run need. */
+/* What the progress hook of one run needs. */
 struct cmd_replay_ctx {
-	struct kml_replay_hooks c_db;	/* the database's hooks, once begun */
-	struct kml_trace *c_trace;	/* the trace being replayed */
-	uint64_t c_size;		/* its size in bytes, 0: unknown */
+	struct rrun *c_run;		/* the run */
 	bool c_progress;		/* print the progress line */
 	bool c_shown;			/* a progress line is on the terminal */
-	struct timespec c_start;	/* wall clock at the start */
 };
-
-/* cmd_replay_since: wall seconds since *start. */
-static double
-cmd_replay_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) +
-	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
-/* cmd_replay_anomaly: pass an anomaly on to the database. */
-static void
-cmd_replay_anomaly(void *arg, const struct kml_anomaly *an)
-{
-	struct cmd_replay_ctx *c = arg;
-
-	if (c->c_db.rh_anomaly != NULL)
-		c->c_db.rh_anomaly(c->c_db.rh_arg, an);
-}
-
-/* cmd_replay_sample: pass a sample on to the database. */
-static void
-cmd_replay_sample(void *arg, struct kml_replay *r,
-    const struct kml_replay_sample *sa)
-{
-	struct cmd_replay_ctx *c = arg;
-
-	if (c->c_db.rh_sample != NULL)
-		c->c_db.rh_sample(c->c_db.rh_arg, r, sa);
-}
 
 /*
  * cmd_replay_progress: every 2^20 events, the progress line on standard
@@ -512,69 +224,22 @@ static void
 cmd_replay_progress(void *arg, uint64_t events)
 {
 	struct cmd_replay_ctx *c = arg;
-	double secs = cmd_replay_since(&c->c_start), rate, off, left;
+	double secs = rrun_wall(c->c_run), rate, off, left;
+	uint64_t size = c->c_run->s_size;
 	char eta[64] = "";
 
-	if (c->c_db.rh_progress != NULL)
-		c->c_db.rh_progress(c->c_db.rh_arg, events);
 	if (!c->c_progress)
 		return;
 	rate = secs > 0 ? (double)events / secs : 0;
-	off = (double)kml_trace_offset(c->c_trace);
-	if (c->c_size != 0 && off > 0 && off <= (double)c->c_size) {
-		left = secs * ((double)c->c_size - off) / off;
+	off = (double)kml_trace_offset(c->c_run->s_trace);
+	if (size != 0 && off > 0 && off <= (double)size) {
+		left = secs * ((double)size - off) / off;
 		snprintf(eta, sizeof(eta), ", %.0f s left", left);
 	}
 	fprintf(stderr, "\r\033[Kreplay: %.1fM events, %.2fM events/s%s",
 	    (double)events / 1e6, rate / 1e6, eta);
 	fflush(stderr);
 	c->c_shown = true;
-}
-
-/* cmd_replay_busy: err says that the database was locked or busy. */
-static bool
-cmd_replay_busy(const char *err)
-{
-	return strstr(err, "locked") != NULL || strstr(err, "busy") != NULL;
-}
-
-/* cmd_replay_nap: sleep 50 ms before trying the database again. */
-static void
-cmd_replay_nap(void)
-{
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/*
- * cmd_replay_config_string: the configuration a run records: the policy's
- * keys, the replay's options and every cost, as "key=value" words.
- * => returns a string to free.
- */
-static char *
-cmd_replay_config_string(const struct kml_replay_config *rc)
-{
-	size_t len, cap;
-	char *buf;
-
-	len = kml_policy_format(&rc->rc_policy, NULL, 0);
-	cap = len + 256 + KML_COST_NCOSTS * 48;
-	buf = xmalloc(cap);
-	kml_policy_format(&rc->rc_policy, buf, len + 1);
-	len += (size_t)snprintf(buf + len, cap - len,
-	    " map=%s timing=%s seed=%" PRIu64 " sample_ns=%" PRIu64
-	    " skip_slab_pages=%s window=%" PRIu64 " tombstones=%" PRIu32,
-	    rc->rc_cpumap == KML_CPUMAP_SPREAD ? "spread" : "fold",
-	    rc->rc_timing == KML_TIMING_AFAP ? "afap" : "trace",
-	    rc->rc_seed, (uint64_t)rc->rc_sample_ns,
-	    rc->rc_skip_slab_pages ? "yes" : "no", rc->rc_window,
-	    rc->rc_tombs);
-	for (int i = 0; i < KML_COST_NCOSTS && len < cap; i++)
-		len += (size_t)snprintf(buf + len, cap - len,
-		    " cost.%s=%" PRIu64, kml_costdesc[i].cd_name,
-		    kml_cost_ns[i]);
-	return buf;
 }
 
 /*
@@ -606,15 +271,15 @@ cmd_replay_top_caches(struct kml_db *db, const char *path, int64_t id)
 }
 
 /*
- * cmd_replay_summary: print what run r did (status st, wall seconds
+ * cmd_replay_summary: print what run s did (status st, wall seconds
  * wall) and its top caches.
  * => returns 0, or -1 after reporting.
  */
 static int
-cmd_replay_summary(const struct cmd_replay_args *a, struct kml_replay *r,
-    unsigned st, double wall, struct kml_db *db, int64_t id)
+cmd_replay_summary(const struct rrun_args *a, struct rrun *s, unsigned st,
+    double wall)
 {
-	const struct kml_replay_totals *tot = kml_replay_totals(r);
+	const struct kml_replay_totals *tot = kml_replay_totals(s->s_r);
 	const struct kml_replay_config *rc = &a->a_rc;
 	const char *sep = "";
 	bool any = false;
@@ -622,8 +287,7 @@ cmd_replay_summary(const struct cmd_replay_args *a, struct kml_replay *r,
 	printf("trace:         %s\n", strcmp(a->a_trace, "-") == 0 ?
 	    "<stdin>" : a->a_trace);
 	printf("policy:        %s, %u vCPU%s, %s map, %s timing\n",
-	    rc->rc_policy.po_name, kml_replay_cpus(r),
-	    kml_replay_cpus(r) == 1 ? "" : "s",
+	    rc->rc_policy.po_name, s->s_cpus, s->s_cpus == 1 ? "" : "s",
 	    rc->rc_cpumap == KML_CPUMAP_SPREAD ? "spread" : "fold",
 	    rc->rc_timing == KML_TIMING_AFAP ? "afap" : "trace");
 	printf("status:        %s\n", kml_replay_status_name(st));
@@ -650,7 +314,7 @@ cmd_replay_summary(const struct cmd_replay_args *a, struct kml_replay *r,
 	printf("%s\n", any ? "" : "none");
 	printf("fails:         %" PRIu64 "\n", tot->rt_fails);
 	printf("sleeps:        %" PRIu64 "\n", tot->rt_sleeps);
-	return cmd_replay_top_caches(db, a->a_db, id);
+	return cmd_replay_top_caches(s->s_db, a->a_db, s->s_id);
 }
 
 /*
@@ -660,124 +324,46 @@ cmd_replay_summary(const struct cmd_replay_args *a, struct kml_replay *r,
  * => returns the exit status: KML_EXIT_OK for a completed run.
  */
 static int
-cmd_replay_one(const struct cmd_replay_args *a, unsigned cpus,
-    const char *sha, bool child)
+cmd_replay_one(const struct rrun_args *a, unsigned cpus, const char *sha,
+    bool child)
 {
-	struct kml_replay_config rc = a->a_rc;
-	struct kml_replay_hooks hooks;
 	struct cmd_replay_ctx ctx;
-	struct kml_db_run run;
-	struct kml_replay *r;
-	struct kml_trace *t;
-	struct kml_db *db;
-	struct stat sb;
-	char err[2048], *config;
+	struct rrun_hooks hooks;
+	struct rrun run;
 	unsigned st;
-	int64_t id;
 	double wall;
-	int status = KML_EXIT_OK, tries;
+	int status;
 
-	if ((t = kml_trace_open_read(a->a_trace, err, sizeof(err))) == NULL) {
-		util_error("%s", err);
-		return KML_EXIT_RUNTIME;
-	}
-	if ((db = util_db_open(a->a_db, false)) == NULL) {
-		kml_trace_close(t, err, sizeof(err));
-		return KML_EXIT_RUNTIME;
-	}
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.c_trace = t;
+	ctx.c_run = &run;
 	ctx.c_progress = !a->a_quiet && !child && isatty(STDERR_FILENO);
-	if (strcmp(a->a_trace, "-") != 0 && stat(a->a_trace, &sb) == 0 &&
-	    S_ISREG(sb.st_mode))
-		ctx.c_size = (uint64_t)sb.st_size;
 	memset(&hooks, 0, sizeof(hooks));
-	hooks.rh_arg = &ctx;
-	hooks.rh_anomaly = cmd_replay_anomaly;
-	hooks.rh_sample = cmd_replay_sample;
-	hooks.rh_progress = cmd_replay_progress;
-	if (cpus != 0)
-		rc.rc_cpus = cpus;
-	if ((r = kml_replay_create(&rc, t, &hooks, err, sizeof(err))) == NULL) {
-		util_error("%s", err);
-		util_db_close(db);
-		kml_trace_close(t, err, sizeof(err));
+	hooks.h_arg = &ctx;
+	hooks.h_progress = cmd_replay_progress;
+	if (rrun_open(&run, a, NULL, cpus, sha, child, &hooks) != 0)
 		return KML_EXIT_RUNTIME;
-	}
 
-	config = cmd_replay_config_string(&rc);
-	memset(&run, 0, sizeof(run));
-	run.dr_trace = a->a_trace;
-	run.dr_trace_sha256 = sha;
-	run.dr_policy = rc.rc_policy.po_name;
-	run.dr_config = config;
-	run.dr_cpus = kml_replay_cpus(r);
-	run.dr_timing = rc.rc_timing == KML_TIMING_AFAP ? "afap" : "trace";
-	run.dr_seed = rc.rc_seed;
-	run.dr_version = PACKAGE_VERSION;
-	for (tries = 0;; tries++) {
-		if (kml_db_run_begin(db, &run, &id, err, sizeof(err)) == 0)
-			break;
-		if (!child || !cmd_replay_busy(err) ||
-		    tries == CMD_REPLAY_BUSY_TRIES) {
-			util_error("%s", err);
-			free(config);
-			kml_replay_destroy(r);
-			util_db_close(db);
-			kml_trace_close(t, err, sizeof(err));
-			return KML_EXIT_RUNTIME;
-		}
-		cmd_replay_nap();
-	}
-	free(config);
-	kml_db_hooks(db, id, &ctx.c_db);
-
-	clock_gettime(CLOCK_MONOTONIC, &ctx.c_start);
-	cmd_replay_current = r;
+	cmd_replay_current = run.s_r;
 	if (cmd_replay_signalled != 0)
-		kml_replay_stop(r);
-	st = kml_replay_run(r);
+		kml_replay_stop(run.s_r);
+	st = kml_replay_run(run.s_r);
 	cmd_replay_current = NULL;
-	wall = cmd_replay_since(&ctx.c_start);
+	wall = rrun_wall(&run);
 	if (ctx.c_shown)
 		fputs("\r\033[K", stderr);
 
-	switch (st) {
-	case KML_REPLAY_COMPLETED:
-		break;
-	case KML_REPLAY_INTERRUPTED:
-		util_error("interrupted after %" PRIu64 " events",
-		    kml_replay_totals(r)->rt_events);
-		status = KML_EXIT_RUNTIME;
-		break;
-	default:
-		util_error("%s", kml_replay_errmsg(r)[0] != '\0' ?
-		    kml_replay_errmsg(r) : kml_replay_status_name(st));
-		status = KML_EXIT_RUNTIME;
-		break;
+	status = rrun_status(&run, st);
+	if (rrun_end(&run, st, wall) != 0) {
+		(void)rrun_close(&run);
+		return KML_EXIT_RUNTIME;
 	}
-	for (tries = 0;; tries++) {
-		if (kml_db_run_end(db, id, r, st, wall, err, sizeof(err)) == 0)
-			break;
-		if (!child || !cmd_replay_busy(err) ||
-		    tries == CMD_REPLAY_BUSY_TRIES) {
-			util_error("%s", err);
-			kml_replay_destroy(r);
-			util_db_close(db);
-			kml_trace_close(t, err, sizeof(err));
-			return KML_EXIT_RUNTIME;
-		}
-		cmd_replay_nap();
-	}
-	if (!a->a_quiet && cmd_replay_summary(a, r, st, wall, db, id) != 0)
+	if (!a->a_quiet && cmd_replay_summary(a, &run, st, wall) != 0)
 		status = KML_EXIT_RUNTIME;
 	if (!a->a_quiet)
 		printf("\n");
-	printf("run %" PRId64 " stored in %s\n", id, a->a_db);
-	kml_replay_destroy(r);
-	if (util_db_close(db) != 0)
+	printf("run %" PRId64 " stored in %s\n", run.s_id, a->a_db);
+	if (rrun_close(&run) != 0)
 		status = KML_EXIT_RUNTIME;
-	kml_trace_close(t, err, sizeof(err));
 	return status;
 }
 
@@ -789,7 +375,7 @@ cmd_replay_one(const struct cmd_replay_args *a, unsigned cpus,
  * => returns 0, or KML_EXIT_RUNTIME after reporting.
  */
 static int
-cmd_replay_check(const struct cmd_replay_args *a)
+cmd_replay_check(const struct rrun_args *a)
 {
 	struct kml_trace *t;
 	struct kml_db *db;
@@ -810,7 +396,7 @@ cmd_replay_check(const struct cmd_replay_args *a)
  * with standard output to out; never returns.
  */
 static void __attribute__((noreturn))
-cmd_replay_child(const struct cmd_replay_args *a, unsigned cpus,
+cmd_replay_child(const struct rrun_args *a, unsigned cpus,
     const char *sha, FILE *out)
 {
 	static char name[64];
@@ -833,10 +419,10 @@ cmd_replay_child(const struct cmd_replay_args *a, unsigned cpus,
  * => returns KML_EXIT_OK if every run completed, else KML_EXIT_RUNTIME.
  */
 static int
-cmd_replay_many(const struct cmd_replay_args *a, const char *sha)
+cmd_replay_many(const struct rrun_args *a, const char *sha)
 {
-	FILE *out[CMD_REPLAY_MAXLIST] = { NULL };
-	int result[CMD_REPLAY_MAXLIST];
+	FILE *out[RRUN_MAXLIST] = { NULL };
+	int result[RRUN_MAXLIST];
 	unsigned next = 0, running = 0;
 	int status = KML_EXIT_OK, ws;
 	char buf[8192];
@@ -907,31 +493,28 @@ cmd_replay_many(const struct cmd_replay_args *a, const char *sha)
 
 /*
  * cmd_replay_exec: parse the options, read the cost file, take the
- * trace's digest, then make one run or several.
+ * trace's digest, then make one run (in the dashboard with --tui) or
+ * several.
  */
 static int
 cmd_replay_exec(int argc, char **argv)
 {
 	char hex[SHA256_HEX_LEN + 1];
 	struct cmd_replay_args a;
-	const char *sha = NULL;
+	const char *sha;
 	int status;
 
 	if ((status = cmd_replay_args(argc, argv, &a)) >= 0)
 		return status;
-	kml_cost_reset();
-	if (a.a_cost != NULL && cmd_replay_cost_file(a.a_cost) != 0)
+	if (a.a_top.o_tui && !top_check_tty())
+		return KML_EXIT_USAGE;
+	if (rrun_prepare(&a.a_run, hex, &sha) != 0)
 		return KML_EXIT_RUNTIME;
-	if (strcmp(a.a_trace, "-") != 0) {
-		if (sha256_file(a.a_trace, hex) != 0) {
-			util_error("%s: %s", a.a_trace, strerror(errno));
-			return KML_EXIT_RUNTIME;
-		}
-		sha = hex;
-	}
+	if (a.a_top.o_tui)
+		return top_replay(&a.a_run, &a.a_top, sha);
 	cmd_replay_catch();
-	if (a.a_ncpus > 1)
-		return cmd_replay_many(&a, sha);
-	return cmd_replay_one(&a, a.a_ncpus == 1 ? a.a_cpus[0] : 0, sha,
-	    false);
+	if (a.a_run.a_ncpus > 1)
+		return cmd_replay_many(&a.a_run, sha);
+	return cmd_replay_one(&a.a_run, a.a_run.a_ncpus == 1 ?
+	    a.a_run.a_cpus[0] : 0, sha, false);
 }

@@ -23,6 +23,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_report_entry,
 	&cmd_compare_entry,
 	&cmd_sql_entry,
+	&cmd_top_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
 	NULL

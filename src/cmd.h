@@ -37,6 +37,7 @@ extern const struct cmd_entry cmd_runs_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_compare_entry;
 extern const struct cmd_entry cmd_sql_entry;
+extern const struct cmd_entry cmd_top_entry;
 
 /* cmd_table: every command, in listing order, NULL-terminated. */
 extern const struct cmd_entry *const cmd_table[];

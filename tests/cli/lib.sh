@@ -26,6 +26,8 @@
 #   diag TEXT                a "# " comment line
 #   done_testing             print the plan "1..N"; exit 1 if a check failed
 # and, for the trace commands:
+#   tiny_trace FILE          write the small trace of replay.sh and top.sh
+#                            (7 events, see replay.sh) as FILE
 #   bpe BYTES EVENTS         bytes per event as the reports print it
 #   op_events OP             the events of OP in "trace info" output
 # and $T, a temporary directory removed on exit.  Each failed check prints
@@ -239,6 +241,25 @@ op_events() {
 		in_ops && $1 == op { n = $2 }
 		END { print n + 0 }
 	' "$RUN_OUT"
+}
+
+# tiny_trace FILE: the seven-event trace on 2 CPUs that replay.sh and
+# top.sh replay (its figures are worked out in replay.sh), as FILE.
+tiny_trace() {
+	cat >"$T/tiny-trace.txt" <<'EOF'
+%kmemlab-trace 1
+%source text
+%ncpu 2
+%clock 1000
+1.000000 0 100/100 thread cat kmalloc site=a+0x1 ptr=0x1000 size=24 alloc=32 gfp=GFP_KERNEL flags=sleep
+1.000010 0 100/100 thread cat kmem_cache_alloc site=b+0x2 ptr=0x2000 size=184 alloc=192 cache=filp
+1.000020 1 200/201 softirq sh kfree site=c+0x3 ptr=0x1000
+1.000030 1 200/201 thread sh kfree site=c+0x3 ptr=0x9000
+1.000060 0 100/100 thread cat kmem_cache_free ptr=0x2000 cache=filp
+1.000070 1 300/300 thread dd kmalloc site=d+0x4 ptr=0x3000 size=5000 alloc=8192
+1.000100 0 100/100 thread cat kfree ptr=0x1000
+EOF
+	"$KMEMLAB" trace load -o "$1" "$T/tiny-trace.txt" 2>/dev/null
 }
 
 # done_testing: print the plan; the exit status says whether all passed.

@@ -120,21 +120,8 @@ done
 # (the two bad frees are skipped), 1 never allocated, 1 double free;
 # requested 24 + 184 + 5000 = 5208, allocated 32 + 192 + 8192 = 8416,
 # freed 32 + 192 = 224, one cross-CPU free out of 2 frees.
-cat >"$T/tiny.txt" <<'EOF'
-%kmemlab-trace 1
-%source text
-%ncpu 2
-%clock 1000
-1.000000 0 100/100 thread cat kmalloc site=a+0x1 ptr=0x1000 size=24 alloc=32 gfp=GFP_KERNEL flags=sleep
-1.000010 0 100/100 thread cat kmem_cache_alloc site=b+0x2 ptr=0x2000 size=184 alloc=192 cache=filp
-1.000020 1 200/201 softirq sh kfree site=c+0x3 ptr=0x1000
-1.000030 1 200/201 thread sh kfree site=c+0x3 ptr=0x9000
-1.000060 0 100/100 thread cat kmem_cache_free ptr=0x2000 cache=filp
-1.000070 1 300/300 thread dd kmalloc site=d+0x4 ptr=0x3000 size=5000 alloc=8192
-1.000100 0 100/100 thread cat kfree ptr=0x1000
-EOF
 TINY=$T/tiny.kmt
-"$KMEMLAB" trace load -o "$TINY" "$T/tiny.txt" 2>/dev/null
+tiny_trace "$TINY"
 
 run "$KMEMLAB" replay --db "$DB" "$TINY"
 is_status 0 "replay: exit 0"

@@ -1,0 +1,203 @@
+/*
+ * src/replay-run.h: what "kmemlab replay" and "kmemlab top" share: the
+ * replay options (parsed into struct rrun_args, with their help text) and
+ * one run of a trace stored in the results database (struct rrun).
+ *
+ * Options: a command puts RRUN_LONGOPTS in its own option table and
+ * RRUN_SHORTOPTS in its option string, gives every option it does not
+ * know itself to rrun_option, and calls rrun_finish once getopt_long is
+ * done, which takes the trace argument and loads the policy and its
+ * --set keys, so that their errors come before any work.
+ *
+ * A run: rrun_prepare reads the cost file and takes the trace's digest;
+ * rrun_open opens the trace (or takes an open one), the database, creates
+ * the replay and begins the run's row; the caller runs kml_replay_run
+ * (on any one thread); rrun_end stores the summary and the status;
+ * rrun_close tears it all down.  The hooks given to the replay pass
+ * anomalies and samples to the database first, then to the caller's
+ * hooks (struct rrun_hooks).
+ */
+#ifndef KMEMLAB_REPLAY_RUN_H
+#define KMEMLAB_REPLAY_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <kmemlab/db.h>
+#include <kmemlab/replay.h>
+#include <kmemlab/trace.h>
+
+#include "cmd.h"
+#include "sha256.h"
+
+/* Most values in a --cpus list. */
+#define RRUN_MAXLIST	64
+
+/* The short options rrun_option takes (without the leading ':'). */
+#define RRUN_SHORTOPTS	"p:s:c:j:m:t:S:q"
+
+/* Long-only options of rrun_option; a command's own start at RRUN_OPT_END. */
+enum {
+	RRUN_OPT_DB = 256,
+	RRUN_OPT_SAMPLE,
+	RRUN_OPT_SKIP,
+	RRUN_OPT_COST,
+	RRUN_OPT_END
+};
+
+/* The entries of a command's long option table that rrun_option takes. */
+#define RRUN_LONGOPTS							\
+	{ "db",		required_argument,	NULL,	RRUN_OPT_DB },	\
+	{ "policy",	required_argument,	NULL,	'p' },		\
+	{ "set",	required_argument,	NULL,	's' },		\
+	{ "cpus",	required_argument,	NULL,	'c' },		\
+	{ "jobs",	required_argument,	NULL,	'j' },		\
+	{ "map",	required_argument,	NULL,	'm' },		\
+	{ "timing",	required_argument,	NULL,	't' },		\
+	{ "seed",	required_argument,	NULL,	'S' },		\
+	{ "sample",	required_argument,	NULL,	RRUN_OPT_SAMPLE }, \
+	{ "skip-slab-pages", no_argument,	NULL,	RRUN_OPT_SKIP },	\
+	{ "cost",	required_argument,	NULL,	RRUN_OPT_COST },	\
+	{ "quiet",	no_argument,		NULL,	'q' }
+
+/* The help text of those options (after "options:\n"). */
+#define RRUN_HELP							\
+	"      --db=PATH           the results database (default:\n"	\
+	"                          ./kmemlab.db, created if needed)\n"	\
+	"  -p, --policy=POLICY     netbsd, illumos, freebsd, or a policy file\n" \
+	"                          (default: netbsd)\n"			\
+	"  -s, --set=KEY=VALUE     set one policy key over the policy;\n"	\
+	"                          repeatable, applied in order\n"	\
+	"  -c, --cpus=N|LIST       virtual CPUs, 1..1024 (default: the\n"	\
+	"                          policy's cpus, else the trace's); a list\n" \
+	"                          such as 1,2,4,8 makes one run per value,\n" \
+	"                          in parallel processes\n"		\
+	"  -j, --jobs=N            runs of a list at a time (default: the\n" \
+	"                          online CPUs of this machine)\n"	\
+	"  -m, --map=MAP           trace CPUs to vCPUs: fold (CPU % vCPUs) or\n" \
+	"                          spread (threads round robin) (default: fold)\n" \
+	"  -t, --timing=TIMING     trace (events start no earlier than their\n" \
+	"                          recorded time) or afap (back to back)\n" \
+	"                          (default: trace)\n"			\
+	"  -S, --seed=N            random seed, recorded (default: 0)\n"	\
+	"      --sample=DURATION   time-series interval in virtual time,\n" \
+	"                          N[ns|us|ms|s]; 0: none (default: 0)\n"	\
+	"      --skip-slab-pages   leave out the page events that are the\n" \
+	"                          traced kernel's slab growth\n"		\
+	"      --cost=FILE         cost model overrides: \"name = ns\" lines\n" \
+	"                          (default: the built-in costs)\n"	\
+	"  -q, --quiet             print only the \"run N stored\" line\n"
+
+/* The replay options, parsed. */
+struct rrun_args {
+	const char *a_db;			/* the database's path */
+	const char *a_trace;			/* the trace's path, "-": stdin */
+	const char *a_cost;			/* the cost file, NULL: none */
+	bool a_quiet;
+	unsigned a_jobs;			/* parallel runs of a list */
+	unsigned a_cpus[RRUN_MAXLIST];		/* the --cpus values */
+	unsigned a_ncpus;			/* 0: no --cpus */
+	struct kml_replay_config a_rc;		/* the replay's configuration */
+	const char *a_policy;			/* --policy */
+	const char **a_sets;			/* the --set values, in order */
+	size_t a_nsets;
+};
+
+/* rrun_args_init: the defaults, with room for the --set values of argc arguments. */
+void rrun_args_init(struct rrun_args *a, int argc);
+
+/* rrun_args_free: free what rrun_args_init allocated. */
+void rrun_args_free(struct rrun_args *a);
+
+/*
+ * rrun_option: take the option ch (getopt_long's result, value optarg)
+ * into *a; anything else is reported by cmd_option_error with longopts
+ * and entry.
+ * => returns -1 to go on, or KML_EXIT_USAGE after reporting.
+ */
+int rrun_option(struct rrun_args *a, int ch, char **argv,
+    const struct option *longopts, const struct cmd_entry *entry);
+
+/*
+ * rrun_finish: after the options, take the trace from argv[optind] (when
+ * need_trace; then no other argument may follow), and load the policy
+ * and its --set keys into a->a_rc.
+ * => returns -1 to go on, or an exit status after reporting.
+ */
+int rrun_finish(struct rrun_args *a, int argc, char **argv, bool need_trace);
+
+/*
+ * rrun_prepare: read a's cost file into the cost model (after resetting
+ * it) and, for a trace file, its SHA-256 into hex (*shap = hex; NULL for
+ * standard input or no trace).
+ * => returns 0, or KML_EXIT_RUNTIME after reporting.
+ */
+int rrun_prepare(const struct rrun_args *a, char hex[SHA256_HEX_LEN + 1],
+    const char **shap);
+
+/* What the caller of a run sees of the replay's hooks (each may be NULL). */
+struct rrun_hooks {
+	void *h_arg;
+	void (*h_anomaly)(void *arg, const struct kml_anomaly *an);
+	void (*h_sample)(void *arg, struct kml_replay *r,
+	    const struct kml_replay_sample *sa);
+	void (*h_progress)(void *arg, uint64_t events);
+	uint64_t (*h_tick)(void *arg, struct kml_replay *r);
+	uint64_t h_tick_events;
+};
+
+/* One run. */
+struct rrun {
+	const struct rrun_args *s_args;
+	struct kml_trace *s_trace;	/* the trace being replayed */
+	bool s_own_trace;		/* opened by rrun_open (closed by rrun_close) */
+	uint64_t s_size;		/* the trace file's size, 0: unknown */
+	struct kml_db *s_db;
+	struct kml_replay *s_r;
+	int64_t s_id;			/* the run's id */
+	unsigned s_cpus;		/* vCPUs */
+	bool s_child;			/* a child of several runs: retry a locked database */
+	struct rrun_hooks s_user;	/* the caller's hooks */
+	struct kml_replay_hooks s_dbh;	/* the database's */
+	struct timespec s_start;	/* wall clock when rrun_open returned */
+};
+
+/*
+ * rrun_open: open a's trace (or take t, opened by the caller, who closes
+ * it after rrun_close), the database, create the replay on cpus vCPUs
+ * (0: as the policy or the trace says) with the hooks user (NULL: none)
+ * and begin its row; sha is the trace's digest or NULL.  A child of
+ * several runs (child) tries a locked database again.
+ * => returns 0, or KML_EXIT_RUNTIME after reporting (nothing left open
+ *    but t).
+ */
+int rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
+    unsigned cpus, const char *sha, bool child, const struct rrun_hooks *user);
+
+/* rrun_wall: wall seconds since rrun_open. */
+double rrun_wall(const struct rrun *s);
+
+/*
+ * rrun_status: report how the replay of s ended with status st, unless
+ * it completed: "interrupted after N events", or the deadlock report or
+ * failure message.
+ * => returns KML_EXIT_OK for a completed replay, else KML_EXIT_RUNTIME.
+ */
+int rrun_status(const struct rrun *s, unsigned st);
+
+/*
+ * rrun_end: store the run's summary and status st (kml_db_run_end),
+ * with wall the seconds it took.
+ * => returns 0, or -1 after reporting.
+ */
+int rrun_end(struct rrun *s, unsigned st, double wall);
+
+/*
+ * rrun_close: destroy the replay, close the database and the trace (if
+ * rrun_open opened it).
+ * => returns 0, or -1 after reporting an error closing the database.
+ */
+int rrun_close(struct rrun *s);
+
+#endif /* KMEMLAB_REPLAY_RUN_H */
