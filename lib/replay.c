@@ -1212,6 +1212,14 @@ rp_head(struct rp_thread *t)
 	return &t->t_q[t->t_qhead];
 }
 
+/* rp_second: the event after the head, or NULL. */
+static inline struct rp_ev *
+rp_second(struct rp_thread *t)
+{
+	return t->t_qlen > 1 ?
+	    &t->t_q[(t->t_qhead + 1) & (t->t_qcap - 1)] : NULL;
+}
+
 static uint32_t
 rp_thread(struct kml_replay *r, uint32_t tid)
 {
@@ -1268,6 +1276,13 @@ rp_sched(struct kml_replay *r, uint32_t ti)
 		rp_heap_push(&c->c_future, elig, e->e_seq, ti);
 	t->t_state = T_QUEUED;
 	rp_cpu_update(r, v);
+	/*
+	 * The thread's next event is scheduled when this one has run: fetch
+	 * its queue entry into the cache meanwhile (rp_run fetches its
+	 * objects); both were written long enough ago to have left it.
+	 */
+	if ((e = rp_second(t)) != NULL)
+		__builtin_prefetch(e);
 }
 
 /* rp_enqueue: append e to thread ti's queue. */
@@ -1962,6 +1977,15 @@ rp_run(struct kml_replay *r, uint32_t ti, unsigned v, kml_vtime_t start)
 	r->r_cur = v;
 	r->r_curtid = t->t_tid;
 	r->r_curctx = rp_ctx(e->e_ctx);
+	/* the objects of the thread's next event, for its rp_sched and run */
+	{
+		const struct rp_ev *n = rp_second(t);
+
+		if (n != NULL && n->e_old != RP_NONE)
+			__builtin_prefetch(&r->r_obj[n->e_old]);
+		if (n != NULL && n->e_obj != RP_NONE)
+			__builtin_prefetch(&r->r_obj[n->e_obj], 1);
+	}
 
 	switch (e->e_kind) {
 	case RK_NOP:
