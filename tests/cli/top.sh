@@ -414,7 +414,10 @@ ok "--on-quit=finish: the run completed" test "$("$KMEMLAB" sql --db "$T/s.db" \
 
 start 80 24 "$KMEMLAB" top --db s.db slow.kmt
 sees "running  speed x1" "SIGTERM: running"
-pid=$(pgrep -P "$(tmx display -p '#{pane_pid}')" | head -n 1)
+# the pane's child (kmemlab), from /proc: a minimal Debian has no pgrep
+pid=$(awk -v pp="$(tmx display -p '#{pane_pid}')" \
+    '{ f = FILENAME; sub(/.*\) /, ""); if ($2 == pp) { split(f, a, "/"); print a[3]; exit } }' \
+    /proc/[0-9]*/stat 2>/dev/null)
 ok "SIGTERM: sent" kill -TERM "$pid"
 sees "EXIT=1" "SIGTERM: exit 1"
 sees "kmemlab top: interrupted by signal 15 after " "SIGTERM: the message"
