@@ -288,7 +288,7 @@ struct kml_replay {
 	unsigned r_cur;
 	uint64_t r_curtid;
 	enum kml_context r_curctx;
-	bool r_obs;			/* observer mode */
+	bool r_obs;			/* observing (rp_observe): the clock reads 0 */
 
 	/* vCPUs */
 	struct rp_vcpu *r_cpu;
@@ -1020,14 +1020,16 @@ rp_env_now(void *arg)
 	return r->r_obs ? 0 : r->r_cpu[r->r_cur].c_clock;
 }
 
-/* rp_env_advance: move the current clock on (not in observer mode). */
+/*
+ * rp_env_advance: move the current clock on.  (env.c calls neither this
+ * nor rp_env_lockwait in observer mode.)
+ */
 static void
 rp_env_advance(void *arg, kml_vtime_t ns)
 {
 	struct kml_replay *r = arg;
 
-	if (!r->r_obs)
-		r->r_cpu[r->r_cur].c_clock += ns;
+	r->r_cpu[r->r_cur].c_clock += ns;
 }
 
 /* rp_env_lockwait: the current vCPU waits ns for a lock (section 7). */
@@ -1036,8 +1038,7 @@ rp_env_lockwait(void *arg, kml_vtime_t ns)
 {
 	struct kml_replay *r = arg;
 
-	if (!r->r_obs)
-		r->r_cpu[r->r_cur].c_st.rcpu_lock_wait_ns += ns;
+	r->r_cpu[r->r_cur].c_st.rcpu_lock_wait_ns += ns;
 }
 
 static int

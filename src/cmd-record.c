@@ -443,15 +443,9 @@ cmd_record_signal(int sig)
 static void
 cmd_record_catch(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = cmd_record_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	util_catch(SIGINT, cmd_record_signal, false);
+	util_catch(SIGTERM, cmd_record_signal, false);
+	util_catch(SIGPIPE, SIG_IGN, false);
 }
 
 /* cmd_record_uncatch: in a child: the signals as they were. */

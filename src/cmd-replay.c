@@ -150,14 +150,9 @@ cmd_replay_signal(int sig)
 static void
 cmd_replay_catch(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = cmd_replay_signal;
-	sa.sa_flags = SA_RESTART;	/* a trace read from a pipe goes on */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* restarted: a trace read from a pipe goes on */
+	util_catch(SIGINT, cmd_replay_signal, true);
+	util_catch(SIGTERM, cmd_replay_signal, true);
 }
 
 /* ---- options */

@@ -196,16 +196,10 @@ cmd_top_wake(int sig)
 static void
 cmd_top_catch(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = cmd_top_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = cmd_top_wake;
-	sigaction(SIGUSR1, &sa, NULL);
+	util_catch(SIGINT, cmd_top_signal, false);
+	util_catch(SIGTERM, cmd_top_signal, false);
+	util_catch(SIGHUP, cmd_top_signal, false);
+	util_catch(SIGUSR1, cmd_top_wake, false);	/* no restart: wakes a read */
 }
 
 /* cmd_top_endwin: give the terminal back (once); an atexit guard too. */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -691,4 +692,16 @@ util_pct(char *buf, size_t len, double part, double whole)
 	else
 		snprintf(buf, len, "%.1f%%", 100.0 * part / whole);
 	return buf;
+}
+
+void
+util_catch(int sig, void (*fn)(int), bool restart)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
 }

@@ -103,6 +103,13 @@ int util_powerof2(uint64_t v);
 /* util_log2: floor(log2(v)) for v > 0. */
 unsigned util_log2(uint64_t v);
 
+/*
+ * util_catch: handle signal sig with fn (SIG_IGN, SIG_DFL or a function),
+ * no other signal blocked meanwhile; with restart, system calls it
+ * interrupts are restarted (SA_RESTART), else they fail with EINTR.
+ */
+void util_catch(int sig, void (*fn)(int), bool restart);
+
 /* ---- files */
 
 /*

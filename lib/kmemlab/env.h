@@ -105,7 +105,8 @@ struct kml_env_ops {
 	uint64_t (*eo_curtid)(void *arg);		/* current thread id */
 	enum kml_context (*eo_context)(void *arg);	/* current context */
 	kml_vtime_t (*eo_now)(void *arg);		/* current CPU's clock */
-	void (*eo_advance)(void *arg, kml_vtime_t ns);	/* move current CPU's clock on */
+	void (*eo_advance)(void *arg, kml_vtime_t ns);	/* move current CPU's clock on
+							   (never in observer mode) */
 	/*
 	 * Block the current thread on wc until kml_wakeup(wc).  Returns 0
 	 * after the wakeup, or KML_EDEADLK when no wakeup can ever come; in
@@ -118,7 +119,7 @@ struct kml_env_ops {
 	 * Optional (NULL: not told): kml_mutex_enter is about to make the
 	 * current CPU wait ns virtual ns for a lock (the eo_advance of the
 	 * wait follows), so that the environment can count lock waits apart
-	 * from the costs charged.
+	 * from the costs charged.  Never called in observer mode.
 	 */
 	void (*eo_lockwait)(void *arg, kml_vtime_t ns);
 };
