@@ -273,6 +273,8 @@ struct kml_trace {
 	char **t_str;			/* [slots]: text of each slot */
 	uint16_t *t_strlen;		/* [slots] */
 	bool *t_strdef;			/* [slots]: defined */
+	uint64_t *t_strkey;		/* reader: [slots]: definition number (te_sitekey) */
+	uint64_t t_ndefs;		/* reader: string definitions read */
 	/* the block */
 	uint8_t *t_blk;			/* payload buffer, blocksize bytes */
 	size_t t_blklen;		/* writer: payload used; reader: payload held */
@@ -598,9 +600,10 @@ trace_alloc(const char *name, const struct kml_trace_header *th, bool writing)
 	t->t_str = calloc(th->th_slots, sizeof(*t->t_str));
 	t->t_strlen = calloc(th->th_slots, sizeof(*t->t_strlen));
 	t->t_strdef = calloc(th->th_slots, sizeof(*t->t_strdef));
+	t->t_strkey = calloc(th->th_slots, sizeof(*t->t_strkey));
 	t->t_blk = malloc(trace_blockmax(th));
 	if (t->t_name == NULL || t->t_str == NULL || t->t_strlen == NULL ||
-	    t->t_strdef == NULL || t->t_blk == NULL ||
+	    t->t_strdef == NULL || t->t_strkey == NULL || t->t_blk == NULL ||
 	    trace_state_init(&t->t_st, th->th_slots) != 0)
 		goto fail;
 	if (writing) {
@@ -638,6 +641,7 @@ trace_free(struct kml_trace *t)
 	free(t->t_str);
 	free(t->t_strlen);
 	free(t->t_strdef);
+	free(t->t_strkey);
 	free(t->t_blk);
 	trace_state_fini(&t->t_st);
 	free(t->t_hhead);
@@ -1886,6 +1890,9 @@ trace_read_event(struct kml_trace *t, uint8_t rec, const uint8_t *p,
 	ev->te_site = r.tr_site ? t->t_str[r.tr_site - 1] : NULL;
 	ev->te_cache = r.tr_attrs.ta_cache ?
 	    t->t_str[r.tr_attrs.ta_cache - 1] : NULL;
+	ev->te_sitekey = r.tr_site ? t->t_strkey[r.tr_site - 1] : 0;
+	ev->te_cachekey = r.tr_attrs.ta_cache ?
+	    t->t_strkey[r.tr_attrs.ta_cache - 1] : 0;
 
 	trace_state_update(st, &r);
 	t->t_blkpos = (size_t)(p - t->t_blk);
@@ -1958,6 +1965,7 @@ kml_trace_next_item(struct kml_trace *t, struct kml_trace_item *it)
 			t->t_str[a] = s;
 			t->t_strlen[a] = (uint16_t)b;
 			t->t_strdef[a] = true;
+			t->t_strkey[a] = ++t->t_ndefs;
 			p += b;
 			t->t_blkpos = (size_t)(p - t->t_blk);
 			t->t_lastwhole = t->t_blkoff + t->t_blkpos;

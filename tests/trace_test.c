@@ -490,6 +490,80 @@ test_roundtrip(uint64_t seed, uint32_t slots, uint32_t blocksize, size_t n)
 }
 
 /*
+ * test_strkeys: te_sitekey and te_cachekey on random items with few
+ * slots (so slots are redefined often): a key is nonzero exactly when its
+ * string is there, one key always means one text, and a text whose slot
+ * was taken by another string comes back under a new key.
+ */
+static void
+test_strkeys(uint64_t seed, uint32_t slots, size_t n)
+{
+	struct kml_trace_header th;
+	struct trace_test_item *items;
+	struct kml_trace_event ev;
+	struct kml_trace *t;
+	const char *path = trace_test_path("rt.kmt");
+	char err[512];
+	size_t cap = 4 * n + 16, events = 0;
+	char (*text)[64] = calloc(cap, sizeof(*text));
+	uint64_t maxkey = 0;
+	int bad = 0, nokey = 0, rekeyed = 0;
+
+	kml_trace_header_init(&th, KML_TSRC_GEN);
+	th.th_slots = slots;
+	trace_test_make(path, &th, seed, n, &items);
+	t = kml_trace_open_read(path, err, sizeof(err));
+	while (t != NULL && kml_trace_next(t, &ev) == 1) {
+		const char *s[2] = { ev.te_site, ev.te_cache };
+		uint64_t k[2] = { ev.te_sitekey, ev.te_cachekey };
+
+		events++;
+		for (int i = 0; i < 2; i++) {
+			if ((s[i] == NULL) != (k[i] == 0)) {
+				nokey++;
+				continue;
+			}
+			if (k[i] == 0)
+				continue;
+			if (k[i] >= cap) {
+				bad++;
+				continue;
+			}
+			if (text[k[i]][0] == '\0')
+				snprintf(text[k[i]], sizeof(text[k[i]]), "%s",
+				    s[i]);
+			else if (strcmp(text[k[i]], s[i]) != 0)
+				bad++;
+			if (k[i] > maxkey)
+				maxkey = k[i];
+		}
+	}
+	kml_trace_close(t, NULL, 0);
+	/* a text under two keys: its slot was redefined in between */
+	for (uint64_t a = 1; a <= maxkey && rekeyed == 0; a++)
+		for (uint64_t b = a + 1; b <= maxkey; b++)
+			if (text[a][0] != '\0' && strcmp(text[a], text[b]) == 0) {
+				rekeyed++;
+				break;
+			}
+	size_t want = 0;
+
+	for (size_t i = 0; i < n; i++)
+		want += items[i].it.ti_kind == KML_TI_EVENT;
+	tap_is(events, want,
+	    "seed %#llx slots %u: every event read", (unsigned long long)seed,
+	    slots);
+	tap_is(nokey, 0, "seed %#llx: a key exactly when a string is there",
+	    (unsigned long long)seed);
+	tap_is(bad, 0, "seed %#llx: one key, one text", (unsigned long long)seed);
+	tap_ok(rekeyed > 0 && maxkey > slots, "seed %#llx: %llu keys for %u "
+	    "slots; a text comes back under a new key after its slot was reused",
+	    (unsigned long long)seed, (unsigned long long)maxkey, slots);
+	free(text);
+	free(items);
+}
+
+/*
  * trace_test_blocks: walk the frames of buf: the header length in hdrlen,
  * block starts in starts[] (their count returned).
  */
@@ -780,6 +854,7 @@ main(void)
 	test_roundtrip(0x6b6d6c01, KML_TRACE_SLOTS, KML_TRACE_BLOCKSIZE, 50000);
 	test_roundtrip(0x6b6d6c02, 4, 4096, 20000);
 	test_roundtrip(0x6b6d6c03, 8, 4096, 20000);
+	test_strkeys(0x6b6d6c06, 4, 20000);
 	test_damage(0x6b6d6c04);
 	test_damage(0x6b6d6c05);
 	test_not_traces();

@@ -165,6 +165,14 @@ const char *kml_trace_ctx_name(unsigned ctx);
  * te_size/te_alloc are 0 (the size is pagesize << te_order).  A failed
  * allocation has te_ptr 0.  Strings returned by the reader stay valid
  * until the next call of kml_trace_next on the same trace.
+ *
+ * te_sitekey and te_cachekey let a reader's user cache what it derives
+ * from a string without hashing it: the binary reader numbers each string
+ * definition it reads from 1, and gives each event the numbers of its
+ * strings' definitions, so two events of one trace with the same nonzero
+ * key have the same text.  0 means no key (no string, or a source that
+ * does not number them, such as the text reader and the writer's input);
+ * the string itself is always authoritative.
  */
 struct kml_trace_event {
 	uint64_t te_ts;		/* time, in the header's clock units */
@@ -185,6 +193,8 @@ struct kml_trace_event {
 	const char *te_comm;	/* command name, NULL if unknown */
 	const char *te_site;	/* call site "symbol+0xoff", NULL if unknown */
 	const char *te_cache;	/* cache, pool or arena name, NULL if none */
+	uint64_t te_sitekey;	/* identity of te_site's text, 0: none (see above) */
+	uint64_t te_cachekey;	/* identity of te_cache's text, 0: none */
 };
 
 /* ---- the header */
