@@ -135,18 +135,20 @@ kml_mutex_destroy(struct kml_mutex *m)
 void
 kml_mutex_enter(struct kml_mutex *m)
 {
+	unsigned cpu = kml_curcpu();
+	uint64_t tid = kml_curtid();
 	kml_vtime_t now, wait;
 
-	KML_ASSERTMSG(!kml_mutex_owned(m), "mutex \"%s\": locking against myself",
+	KML_ASSERTMSG(!(m->m_owner_cpu >= 0 && (unsigned)m->m_owner_cpu == cpu &&
+	    m->m_owner_tid == tid), "mutex \"%s\": locking against myself",
 	    m->m_name);
 	KML_ASSERTMSG(m->m_owner_cpu == -1,
 	    "mutex \"%s\" held by cpu %d thread %llu across a context switch",
 	    m->m_name, m->m_owner_cpu, (unsigned long long)m->m_owner_tid);
-	if (env_observing) {
-		m->m_owner_cpu = (int)kml_curcpu();
-		m->m_owner_tid = kml_curtid();
+	m->m_owner_cpu = (int)cpu;
+	m->m_owner_tid = tid;
+	if (env_observing)
 		return;
-	}
 	now = kml_now();
 	m->m_stat.ls_acquire++;
 	if (m->m_free_at > now) {
@@ -160,8 +162,6 @@ kml_mutex_enter(struct kml_mutex *m)
 		kml_delay(wait);
 	}
 	kml_charge(KML_COST_LOCK, 1);
-	m->m_owner_cpu = (int)kml_curcpu();
-	m->m_owner_tid = kml_curtid();
 	m->m_acquired_at = kml_now();
 }
 

@@ -44,7 +44,10 @@
  * test in pool_cache_put), except in --enable-sanity builds, where the
  * stack checks the replay too.  All anomalies except deadlocks are
  * therefore found while reading, in trace order: that makes them
- * independent of the configuration.
+ * independent of the configuration.  Call sites and cache names are
+ * interned to string ids; the reader's string keys (te_sitekey,
+ * te_cachekey) index two small direct-mapped caches in front of that, so
+ * a string seen again costs one compare instead of a hash of its text.
  *
  * ---- 3. Scheduling
  *
@@ -141,6 +144,8 @@
 #define RP_COPY_BYTES_PER_NS 16		/* realloc's copy: 16 bytes per virtual ns
 					   (a warm-cache memcpy of a 2020s core) */
 #define RP_ARENA_QUANTUM 4096		/* traced vmem arenas' quantum, bytes */
+#define RP_KCACHEBITS	10
+#define RP_KCACHE	(1u << RP_KCACHEBITS)	/* entries of the string-key caches */
 
 /* Pointer families (section 2); 0 marks an empty map entry. */
 enum { RF_SLAB = 1, RF_PAGE, RF_USER, RF_VMEM, RF_POOL };
@@ -232,6 +237,12 @@ struct rp_heap {
 	uint32_t hp_n, hp_cap;
 };
 
+/* An entry of the heap of vCPUs: a vCPU and its c_key. */
+struct rp_cent {
+	kml_vtime_t ce_key;
+	uint32_t ce_cpu;
+};
+
 struct rp_vcpu {
 	kml_vtime_t c_clock;
 	struct rp_heap c_ready;		/* elig <= clock, by event number */
@@ -255,6 +266,16 @@ struct rp_map {
 	uint64_t *m_key;
 	uint32_t *m_val;
 	uint64_t m_cap, m_n;		/* cap: a power of two */
+};
+
+/*
+ * A cache entry keyed by the reader's string keys (te_sitekey,
+ * te_cachekey): direct-mapped, k_key 0 empty.
+ */
+struct rp_kent {
+	uint64_t k_key;
+	uint32_t k_aux;			/* r_scache: the name id */
+	uint32_t k_val;			/* string id or site index */
 };
 
 /* The pointer map's entries. */
@@ -292,7 +313,7 @@ struct kml_replay {
 
 	/* vCPUs */
 	struct rp_vcpu *r_cpu;
-	uint32_t *r_cheap;		/* heap of vCPUs by (c_key, index) */
+	struct rp_cent *r_cheap;	/* heap of vCPUs by (c_key, index) */
 	uint32_t r_ncheap;
 	kml_vtime_t r_maxclock;
 
@@ -319,6 +340,8 @@ struct kml_replay {
 	uint32_t r_nstr, r_capstr;
 	uint32_t *r_strhash;		/* open addressing of string ids */
 	uint64_t r_strcap;
+	struct rp_kent r_kcache[RP_KCACHE]; /* string key -> id (rp_intern_key) */
+	struct rp_kent r_scache[RP_KCACHE]; /* (site key, name) -> site (rp_site_key) */
 	struct kml_replay_site *r_site;
 	uint32_t r_nsite, r_capsite;
 	struct rp_map r_sitemap;
@@ -444,10 +467,16 @@ rp_map_free(struct rp_map *m)
  * rp_pmap_slot: the pointer map's entry for (tag, ptr): found, or the
  * empty entry where it goes (p_tag 0).  The map is never full.
  */
+static inline uint64_t
+rp_pmap_home(const struct kml_replay *r, uint32_t tag, uint64_t ptr)
+{
+	return rp_mix(ptr ^ ((uint64_t)tag << 40) ^ tag) & (r->r_pcap - 1);
+}
+
 static struct rp_pent *
 rp_pmap_slot(struct kml_replay *r, uint32_t tag, uint64_t ptr)
 {
-	uint64_t i = rp_mix(ptr ^ ((uint64_t)tag << 40) ^ tag) & (r->r_pcap - 1);
+	uint64_t i = rp_pmap_home(r, tag, ptr);
 
 	for (;; i = (i + 1) & (r->r_pcap - 1)) {
 		struct rp_pent *p = &r->r_pmap[i];
@@ -494,9 +523,8 @@ rp_pmap_del(struct kml_replay *r, struct rp_pent *p)
 		k = (k + 1) & mask;
 		if (r->r_pmap[k].p_tag == 0)
 			break;
-		uint64_t h = rp_mix(r->r_pmap[k].p_ptr ^
-		    ((uint64_t)r->r_pmap[k].p_tag << 40) ^
-		    r->r_pmap[k].p_tag) & mask;
+		uint64_t h = rp_pmap_home(r, r->r_pmap[k].p_tag,
+		    r->r_pmap[k].p_ptr);
 
 		/* k's entry may fill the hole at i if its home is not in (i, k] */
 		if (i <= k ? (h <= i || h > k) : (h <= i && h > k)) {
@@ -626,6 +654,51 @@ rp_site(struct kml_replay *r, uint32_t site, uint32_t name)
 	s->rs_site = buf;
 	rp_map_put(&r->r_sitemap, key, idx);
 	return idx;
+}
+
+/* rp_kslot: the string-key caches' entry for key. */
+static inline uint32_t
+rp_kslot(uint64_t key)
+{
+	return (uint32_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >>
+	    (64 - RP_KCACHEBITS));
+}
+
+/*
+ * rp_intern_key: rp_intern(r, s), remembered under the reader's key for
+ * s (te_sitekey, te_cachekey; 0: none), so that a string seen again is
+ * neither hashed nor compared.
+ */
+static uint32_t
+rp_intern_key(struct kml_replay *r, const char *s, uint64_t key)
+{
+	struct rp_kent *k;
+
+	if (key == 0)
+		return rp_intern(r, s);
+	k = &r->r_kcache[rp_kslot(key)];
+	if (k->k_key != key) {
+		k->k_key = key;
+		k->k_val = rp_intern(r, s);
+	}
+	return k->k_val;
+}
+
+/* rp_site_key: rp_site(r, site, name), remembered under site's string key. */
+static uint32_t
+rp_site_key(struct kml_replay *r, uint32_t site, uint64_t key, uint32_t name)
+{
+	struct rp_kent *k;
+
+	if (key == 0)
+		return rp_site(r, site, name);
+	k = &r->r_scache[rp_kslot(key ^ ((uint64_t)name << 32))];
+	if (k->k_key != key || k->k_aux != name) {
+		k->k_key = key;
+		k->k_aux = name;
+		k->k_val = rp_site(r, site, name);
+	}
+	return k->k_val;
 }
 
 /* ---- policies */
@@ -1123,48 +1196,49 @@ rp_heap_pop(struct rp_heap *h)
 	return top;
 }
 
-/* The heap of vCPUs, by (c_key, index). */
+/* The heap of vCPUs, by (key, vCPU); each entry carries its key. */
 static inline bool
-rp_cless(const struct kml_replay *r, uint32_t a, uint32_t b)
+rp_cless(const struct rp_cent *a, const struct rp_cent *b)
 {
-	return r->r_cpu[a].c_key < r->r_cpu[b].c_key ||
-	    (r->r_cpu[a].c_key == r->r_cpu[b].c_key && a < b);
+	return a->ce_key < b->ce_key ||
+	    (a->ce_key == b->ce_key && a->ce_cpu < b->ce_cpu);
 }
 
-static void
-rp_cheap_set(struct kml_replay *r, uint32_t i, uint32_t v)
+static inline void
+rp_cheap_set(struct kml_replay *r, uint32_t i, struct rp_cent e)
 {
-	r->r_cheap[i] = v;
-	r->r_cpu[v].c_pos = (int32_t)i;
+	r->r_cheap[i] = e;
+	r->r_cpu[e.ce_cpu].c_pos = (int32_t)i;
 }
 
 static void
 rp_cheap_up(struct kml_replay *r, uint32_t i)
 {
-	uint32_t v = r->r_cheap[i];
+	struct rp_cent e = r->r_cheap[i];
 
-	while (i > 0 && rp_cless(r, v, r->r_cheap[(i - 1) / 2])) {
+	while (i > 0 && rp_cless(&e, &r->r_cheap[(i - 1) / 2])) {
 		rp_cheap_set(r, i, r->r_cheap[(i - 1) / 2]);
 		i = (i - 1) / 2;
 	}
-	rp_cheap_set(r, i, v);
+	rp_cheap_set(r, i, e);
 }
 
 static void
 rp_cheap_down(struct kml_replay *r, uint32_t i)
 {
-	uint32_t v = r->r_cheap[i], c;
+	struct rp_cent e = r->r_cheap[i];
+	uint32_t c;
 
 	while ((c = 2 * i + 1) < r->r_ncheap) {
 		if (c + 1 < r->r_ncheap &&
-		    rp_cless(r, r->r_cheap[c + 1], r->r_cheap[c]))
+		    rp_cless(&r->r_cheap[c + 1], &r->r_cheap[c]))
 			c++;
-		if (!rp_cless(r, r->r_cheap[c], v))
+		if (!rp_cless(&r->r_cheap[c], &e))
 			break;
 		rp_cheap_set(r, i, r->r_cheap[c]);
 		i = c;
 	}
-	rp_cheap_set(r, i, v);
+	rp_cheap_set(r, i, e);
 }
 
 /*
@@ -1185,24 +1259,34 @@ rp_cpu_update(struct kml_replay *r, uint32_t v)
 	}
 	if (c->c_ready.hp_n == 0 && c->c_future.hp_n == 0) {
 		if (pos >= 0) {
-			uint32_t last = r->r_cheap[--r->r_ncheap];
+			struct rp_cent last = r->r_cheap[--r->r_ncheap];
 
 			c->c_pos = -1;
 			if ((uint32_t)pos < r->r_ncheap) {
 				rp_cheap_set(r, (uint32_t)pos, last);
 				rp_cheap_up(r, (uint32_t)pos);
-				rp_cheap_down(r, (uint32_t)r->r_cpu[last].c_pos);
+				rp_cheap_down(r,
+				    (uint32_t)r->r_cpu[last.ce_cpu].c_pos);
 			}
 		}
 		return;
 	}
-	c->c_key = c->c_ready.hp_n > 0 ? c->c_clock : c->c_future.hp_v[0].h_k1;
+	kml_vtime_t key = c->c_ready.hp_n > 0 ? c->c_clock :
+	    c->c_future.hp_v[0].h_k1;
+
 	if (pos < 0) {
+		c->c_key = key;
 		pos = (int32_t)r->r_ncheap++;
-		rp_cheap_set(r, (uint32_t)pos, v);
+		rp_cheap_set(r, (uint32_t)pos,
+		    (struct rp_cent){ .ce_key = key, .ce_cpu = v });
+		rp_cheap_up(r, (uint32_t)pos);
+	} else if (key < c->c_key) {
+		c->c_key = r->r_cheap[pos].ce_key = key;
+		rp_cheap_up(r, (uint32_t)pos);
+	} else if (key > c->c_key) {
+		c->c_key = r->r_cheap[pos].ce_key = key;
+		rp_cheap_down(r, (uint32_t)pos);
 	}
-	rp_cheap_up(r, (uint32_t)pos);
-	rp_cheap_down(r, (uint32_t)c->c_pos);
 }
 
 /* ---- threads and their queues */
@@ -1540,14 +1624,14 @@ rp_read_one(struct kml_replay *r)
 	e.e_aux = te.te_align;
 	if (te.te_op == KML_OP_CACHE_ALLOC || te.te_op == KML_OP_POOL_GET)
 		e.e_aux = te.te_alloc != 0 ? te.te_alloc : te.te_size;
-	e.e_name = rp_intern(r, te.te_cache);
+	e.e_name = rp_intern_key(r, te.te_cache, te.te_cachekey);
 	if (e.e_name == 0 && (te.te_op == KML_OP_CACHE_ALLOC ||
 	    te.te_op == KML_OP_VMEM_ALLOC || te.te_op == KML_OP_POOL_GET))
 		e.e_name = rp_intern(r, "(none)");
 	e.e_site = RP_NONE;
 	if (kml_trace_op_allocates(te.te_op)) {
-		site = rp_intern(r, te.te_site);
-		e.e_site = rp_site(r, site, e.e_name);
+		site = rp_intern_key(r, te.te_site, te.te_sitekey);
+		e.e_site = rp_site_key(r, site, te.te_sitekey, e.e_name);
 	}
 	tag = rp_family(te.te_op) |
 	    (rp_family(te.te_op) == RF_USER ? te.te_pid << 3 : 0);
@@ -2389,7 +2473,7 @@ kml_replay_run(struct kml_replay *r)
 			}
 			break;
 		}
-		v = r->r_cheap[0];
+		v = r->r_cheap[0].ce_cpu;
 		c = &r->r_cpu[v];
 		if (c->c_ready.hp_n > 0) {
 			h = rp_heap_pop(&c->c_ready);
