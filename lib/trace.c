@@ -373,6 +373,11 @@ trace_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *vp)
 	uint64_t v = 0;
 	unsigned shift = 0;
 
+	if (p < end && *p < 0x80) {	/* one byte: most fields */
+		*vp = *p;
+		*pp = p + 1;
+		return 0;
+	}
 	for (;;) {
 		if (p >= end)
 			return 1;
@@ -1904,8 +1909,22 @@ trace_read_event(struct kml_trace *t, uint8_t rec, const uint8_t *p,
 	return 1;
 }
 
+static int trace_next(struct kml_trace *, struct kml_trace_item *,
+    struct kml_trace_event *);
+
 int
 kml_trace_next_item(struct kml_trace *t, struct kml_trace_item *it)
+{
+	return trace_next(t, it, &it->ti_event);
+}
+
+/*
+ * trace_next: kml_trace_next_item, an event being decoded into *ev (which
+ * kml_trace_next points at its caller's event, saving a copy).
+ */
+static inline __attribute__((always_inline)) int
+trace_next(struct kml_trace *t, struct kml_trace_item *it,
+    struct kml_trace_event *ev)
 {
 	if (t->t_failed)
 		return -1;
@@ -1938,8 +1957,7 @@ kml_trace_next_item(struct kml_trace *t, struct kml_trace_item *it)
 
 		if ((rec & TRACE_REC_OPMASK) != 0) {
 			it->ti_kind = KML_TI_EVENT;
-			return trace_read_event(t, rec, p, end, recpos,
-			    &it->ti_event);
+			return trace_read_event(t, rec, p, end, recpos, ev);
 		}
 		switch (rec) {
 		case TRACE_REC_STRING:
@@ -2002,12 +2020,8 @@ kml_trace_next(struct kml_trace *t, struct kml_trace_event *ev)
 	int rc;
 
 	for (;;) {
-		rc = kml_trace_next_item(t, &it);
-		if (rc <= 0)
+		rc = trace_next(t, &it, ev);
+		if (rc <= 0 || it.ti_kind == KML_TI_EVENT)
 			return rc;
-		if (it.ti_kind == KML_TI_EVENT) {
-			*ev = it.ti_event;
-			return 1;
-		}
 	}
 }

@@ -330,6 +330,7 @@ const struct kml_trace_header *kml_trace_header(const struct kml_trace *t);
  *    the trailer is missing, M bytes after the last whole record lost".
  * => drop records are not events: they add to kml_trace_trailer's
  *    counts as they are read (and are checked against the trailer).
+ * => after 0 or -1, *ev is unspecified.
  */
 int kml_trace_next(struct kml_trace *t, struct kml_trace_event *ev);
 
