@@ -16,7 +16,9 @@
  * temporary file first.  Peak RSS (getrusage) is printed after each trace.
  * -s STAGES runs only some stages (letters d, m, r, b for decode, malloc,
  * replay, replay+db; default all), e.g. to profile one of them; -w sets
- * the replay's look-ahead window (events).
+ * the replay's look-ahead window (events); -T prints, for each replay+db
+ * run, the time of each storage phase (opening the database and beginning
+ * the run, the replay with its samples, the run's summary rows, closing).
  *
  * -M: the memory study instead.  Generated traces (gen random, 8 CPUs,
  * kmalloc sizes pow2 8..4096, seed 1) are replayed (with the database and
@@ -26,7 +28,7 @@
  * then the same length (4M events) with growing live sets (1000, 10000,
  * 100000 objects per CPU).  Peak RSS should follow the live objects, not
  * the length.
- * Usage: replay_bench [-r RUNS] [-s STAGES] [-w WINDOW] [-g EVENTS] [FILE.kmt ...]
+ * Usage: replay_bench [-T] [-r RUNS] [-s STAGES] [-w WINDOW] [-g EVENTS] [FILE.kmt ...]
  *        replay_bench -M [-g EVENTS]
  */
 #include "config.h"
@@ -49,6 +51,7 @@
 
 static const char *rb_stages = "dmrb";	/* -s */
 static uint64_t rb_window;		/* -w, 0: the default */
+static bool rb_phases;			/* -T: time the storage phases */
 
 static double
 rb_now(void)
@@ -253,6 +256,7 @@ rb_replay(const char *path, const char *dbpath)
 	int64_t id = 0;
 	char err[512];
 	unsigned st;
+	double t0 = rb_now(), t1 = t0, t2, t3;
 
 	kml_replay_config_init(&rc);
 	rc.rc_timing = KML_TIMING_AFAP;
@@ -271,6 +275,7 @@ rb_replay(const char *path, const char *dbpath)
 		    kml_db_run_begin(db, &run, &id, err, sizeof(err)) != 0)
 			rb_die(err);
 		kml_db_hooks(db, id, &hooks);
+		t1 = rb_now();
 	}
 	r = kml_replay_create(&rc, t, &hooks, err, sizeof(err));
 	if (r == NULL)
@@ -281,9 +286,17 @@ rb_replay(const char *path, const char *dbpath)
 	uint64_t n = kml_replay_totals(r)->rt_events;
 
 	if (db != NULL) {
-		if (kml_db_run_end(db, id, r, st, 0.0, err, sizeof(err)) != 0 ||
-		    kml_db_close(db, err, sizeof(err)) != 0)
+		t2 = rb_now();
+		if (kml_db_run_end(db, id, r, st, 0.0, err, sizeof(err)) != 0)
 			rb_die(err);
+		t3 = rb_now();
+		if (kml_db_close(db, err, sizeof(err)) != 0)
+			rb_die(err);
+		if (rb_phases)
+			fprintf(stderr, "  phases (ms): open+begin %.2f, replay+"
+			    "samples %.2f, run_end %.2f, close %.2f\n",
+			    (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3,
+			    (rb_now() - t3) * 1e3);
 	}
 	kml_replay_destroy(r);
 	kml_trace_close(t, NULL, 0);
@@ -438,7 +451,7 @@ main(int argc, char **argv)
 	uint64_t gen = 0;
 	bool memory = false;
 
-	while ((ch = getopt(argc, argv, "r:s:w:g:M")) != -1) {
+	while ((ch = getopt(argc, argv, "r:s:w:g:MT")) != -1) {
 		if (ch == 'r')
 			runs = atoi(optarg) > 0 ? atoi(optarg) : 1;
 		else if (ch == 's')
@@ -447,10 +460,12 @@ main(int argc, char **argv)
 			rb_window = strtoull(optarg, NULL, 10);
 		else if (ch == 'M')
 			memory = true;
+		else if (ch == 'T')
+			rb_phases = true;
 		else if (ch == 'g')
 			gen = strtoull(optarg, NULL, 10);
 		else {
-			fprintf(stderr, "usage: replay_bench [-r RUNS] [-s STAGES] [-w WINDOW] [-g EVENTS] [FILE.kmt ...]\n"
+			fprintf(stderr, "usage: replay_bench [-T] [-r RUNS] [-s STAGES] [-w WINDOW] [-g EVENTS] [FILE.kmt ...]\n"
 			    "       replay_bench -M [-g EVENTS]\n");
 			return 2;
 		}
