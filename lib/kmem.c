@@ -509,7 +509,22 @@ kmem_freed_append(struct kmem_entry *e)
 	}
 }
 
-static void kmem_count_alloc(uint64_t size, unsigned ci, bool intr);
+/* kmem_count_alloc: count an allocation of size bytes by class ci.  => lock held. */
+static void
+kmem_count_alloc(uint64_t size, unsigned ci, bool intr)
+{
+	kmem.st.allocs++;
+	kmem.st.live++;
+	kmem.st.inuse += size;
+	if (kmem.st.inuse > kmem.st.inuse_peak)
+		kmem.st.inuse_peak = kmem.st.inuse;
+	if (ci == KMEM_LARGE) {
+		kmem.st.large_allocs++;
+		kmem.st.large_inuse += kmem_round_page(size);
+	}
+	if (intr)
+		kmem.st.intr_allocs++;
+}
 
 /*
  * kmem_enter: record addr, just handed out by class ci, as live with the
@@ -537,23 +552,6 @@ kmem_enter(vmem_addr_t addr, uint64_t size, unsigned ci, bool intr)
 	e->ke_size = size;
 	e->ke_class = (uint8_t)ci;
 	kmem_count_alloc(size, ci, intr);
-}
-
-/* kmem_count_alloc: count an allocation of size bytes by class ci.  => lock held. */
-static void
-kmem_count_alloc(uint64_t size, unsigned ci, bool intr)
-{
-	kmem.st.allocs++;
-	kmem.st.live++;
-	kmem.st.inuse += size;
-	if (kmem.st.inuse > kmem.st.inuse_peak)
-		kmem.st.inuse_peak = kmem.st.inuse;
-	if (ci == KMEM_LARGE) {
-		kmem.st.large_allocs++;
-		kmem.st.large_inuse += kmem_round_page(size);
-	}
-	if (intr)
-		kmem.st.intr_allocs++;
 }
 
 /* ---- allocation */

@@ -505,18 +505,6 @@ pool_cache_set_policy(pool_cache_t pc, const struct pool_cache_policy *p)
 
 /* ---- get and put */
 
-static vmem_addr_t pc_get(pool_cache_t pc, int flags);
-
-vmem_addr_t
-pool_cache_get(pool_cache_t pc, int flags)
-{
-	vmem_addr_t obj = pc_get(pc, flags);
-
-	if (obj != 0 && ++pc->pc_out > pc->pc_peak)
-		pc->pc_peak = pc->pc_out;
-	return obj;
-}
-
 /* pc_get: pool_cache_get but for the count of objects out. */
 static vmem_addr_t
 pc_get(pool_cache_t pc, int flags)
@@ -588,13 +576,16 @@ pool:
 	return obj;
 }
 
-/*
- * pc_owns: obj is an allocated item of pc's pool (always true when
- * checking is off).  A check of kmemlab's
- * (the kernels trust the caller here), so it is made in observer mode:
- * the pool's lock is not counted, waited for or charged, and the per-CPU
- * fast path stays free of the pool's lock, as in the kernels.
- */
+vmem_addr_t
+pool_cache_get(pool_cache_t pc, int flags)
+{
+	vmem_addr_t obj = pc_get(pc, flags);
+
+	if (obj != 0 && ++pc->pc_out > pc->pc_peak)
+		pc->pc_peak = pc->pc_out;
+	return obj;
+}
+
 static bool pc_unchecked;	/* pool_cache_set_checking(false) */
 
 void
@@ -603,6 +594,13 @@ pool_cache_set_checking(bool on)
 	pc_unchecked = !on;
 }
 
+/*
+ * pc_owns: obj is an allocated item of pc's pool (always true when
+ * checking is off).  A check of kmemlab's (the kernels trust the caller
+ * here), so it is made in observer mode: the pool's lock is not counted,
+ * waited for or charged, and the per-CPU fast path stays free of the
+ * pool's lock, as in the kernels.
+ */
 static bool
 pc_owns(pool_cache_t pc, vmem_addr_t obj)
 {

@@ -237,7 +237,7 @@ struct rp_heap {
 	uint32_t hp_n, hp_cap;
 };
 
-/* An entry of the heap of vCPUs: a vCPU and its c_key. */
+/* An entry of the heap of vCPUs: a vCPU and its candidate start. */
 struct rp_cent {
 	kml_vtime_t ce_key;
 	uint32_t ce_cpu;
@@ -248,7 +248,6 @@ struct rp_vcpu {
 	struct rp_heap c_ready;		/* elig <= clock, by event number */
 	struct rp_heap c_future;	/* elig > clock, by (elig, event number) */
 	struct kml_replay_cpu c_st;
-	kml_vtime_t c_key;		/* candidate start (in the CPU heap) */
 	int32_t c_pos;			/* position in the CPU heap, -1 none */
 };
 
@@ -313,7 +312,7 @@ struct kml_replay {
 
 	/* vCPUs */
 	struct rp_vcpu *r_cpu;
-	struct rp_cent *r_cheap;	/* heap of vCPUs by (c_key, index) */
+	struct rp_cent *r_cheap;	/* heap of vCPUs by (candidate start, index) */
 	uint32_t r_ncheap;
 	kml_vtime_t r_maxclock;
 
@@ -463,16 +462,17 @@ rp_map_free(struct rp_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/*
- * rp_pmap_slot: the pointer map's entry for (tag, ptr): found, or the
- * empty entry where it goes (p_tag 0).  The map is never full.
- */
+/* rp_pmap_home: the pointer map's first probe for (tag, ptr). */
 static inline uint64_t
 rp_pmap_home(const struct kml_replay *r, uint32_t tag, uint64_t ptr)
 {
 	return rp_mix(ptr ^ ((uint64_t)tag << 40) ^ tag) & (r->r_pcap - 1);
 }
 
+/*
+ * rp_pmap_slot: the pointer map's entry for (tag, ptr): found, or the
+ * empty entry where it goes (p_tag 0).  The map is never full.
+ */
 static struct rp_pent *
 rp_pmap_slot(struct kml_replay *r, uint32_t tag, uint64_t ptr)
 {
@@ -684,19 +684,23 @@ rp_intern_key(struct kml_replay *r, const char *s, uint64_t key)
 	return k->k_val;
 }
 
-/* rp_site_key: rp_site(r, site, name), remembered under site's string key. */
+/*
+ * rp_site_key: the site index of (call site s, name), remembered under
+ * s's string key (0: none), so that a site seen again is found without
+ * interning s.
+ */
 static uint32_t
-rp_site_key(struct kml_replay *r, uint32_t site, uint64_t key, uint32_t name)
+rp_site_key(struct kml_replay *r, const char *s, uint64_t key, uint32_t name)
 {
 	struct rp_kent *k;
 
 	if (key == 0)
-		return rp_site(r, site, name);
+		return rp_site(r, rp_intern(r, s), name);
 	k = &r->r_scache[rp_kslot(key ^ ((uint64_t)name << 32))];
 	if (k->k_key != key || k->k_aux != name) {
 		k->k_key = key;
 		k->k_aux = name;
-		k->k_val = rp_site(r, site, name);
+		k->k_val = rp_site(r, rp_intern(r, s), name);
 	}
 	return k->k_val;
 }
@@ -1275,16 +1279,15 @@ rp_cpu_update(struct kml_replay *r, uint32_t v)
 	    c->c_future.hp_v[0].h_k1;
 
 	if (pos < 0) {
-		c->c_key = key;
 		pos = (int32_t)r->r_ncheap++;
 		rp_cheap_set(r, (uint32_t)pos,
 		    (struct rp_cent){ .ce_key = key, .ce_cpu = v });
 		rp_cheap_up(r, (uint32_t)pos);
-	} else if (key < c->c_key) {
-		c->c_key = r->r_cheap[pos].ce_key = key;
+	} else if (key < r->r_cheap[pos].ce_key) {
+		r->r_cheap[pos].ce_key = key;
 		rp_cheap_up(r, (uint32_t)pos);
-	} else if (key > c->c_key) {
-		c->c_key = r->r_cheap[pos].ce_key = key;
+	} else if (key > r->r_cheap[pos].ce_key) {
+		r->r_cheap[pos].ce_key = key;
 		rp_cheap_down(r, (uint32_t)pos);
 	}
 }
@@ -1592,7 +1595,7 @@ rp_read_one(struct kml_replay *r)
 	struct kml_trace_event te;
 	struct rp_ev e;
 	struct rp_obj *o;
-	uint32_t tag, site;
+	uint32_t tag;
 	uint64_t seq;
 	int rc;
 
@@ -1629,10 +1632,8 @@ rp_read_one(struct kml_replay *r)
 	    te.te_op == KML_OP_VMEM_ALLOC || te.te_op == KML_OP_POOL_GET))
 		e.e_name = rp_intern(r, "(none)");
 	e.e_site = RP_NONE;
-	if (kml_trace_op_allocates(te.te_op)) {
-		site = rp_intern_key(r, te.te_site, te.te_sitekey);
-		e.e_site = rp_site_key(r, site, te.te_sitekey, e.e_name);
-	}
+	if (kml_trace_op_allocates(te.te_op))
+		e.e_site = rp_site_key(r, te.te_site, te.te_sitekey, e.e_name);
 	tag = rp_family(te.te_op) |
 	    (rp_family(te.te_op) == RF_USER ? te.te_pid << 3 : 0);
 
@@ -2269,6 +2270,51 @@ kml_anomaly_name(unsigned kind)
 	return kind < KML_AN_COUNT ? names[kind] : "unknown";
 }
 
+/*
+ * rp_unhook: give the stack back: the default environment, policy and
+ * checking, and no active replay.
+ */
+static void
+rp_unhook(struct kml_replay *r)
+{
+	pool_cache_set_default_policy(NULL);
+	kmem_set_checking(true);
+	pool_cache_set_checking(true);
+	rp_observe(r, false);
+	kml_env_set(NULL, NULL);
+	rp_active = NULL;
+}
+
+/* rp_free_tables: free r and everything it allocated (any part may be NULL). */
+static void
+rp_free_tables(struct kml_replay *r)
+{
+	for (uint32_t i = 0; i < r->r_nthr; i++)
+		free(r->r_thr[i].t_q);
+	for (unsigned i = 0; r->r_cpu != NULL && i < r->r_ncpu; i++) {
+		free(r->r_cpu[i].c_ready.hp_v);
+		free(r->r_cpu[i].c_future.hp_v);
+	}
+	for (uint32_t i = 1; i < r->r_nstr; i++)
+		free(r->r_str[i].s_str);
+	for (uint32_t i = 0; i < r->r_nsite; i++)
+		free((char *)r->r_site[i].rs_site);
+	free(r->r_thr);
+	free(r->r_cpu);
+	free(r->r_cheap);
+	free(r->r_obj);
+	free(r->r_pmap);
+	free(r->r_tptr);
+	free(r->r_ttag);
+	free(r->r_str);
+	free(r->r_strhash);
+	free(r->r_site);
+	free(r->r_arenas);
+	rp_map_free(&r->r_tidmap);
+	rp_map_free(&r->r_sitemap);
+	free(r);
+}
+
 void
 kml_replay_config_init(struct kml_replay_config *rc)
 {
@@ -2376,14 +2422,7 @@ kml_replay_create(const struct kml_replay_config *rc, struct kml_trace *t,
 	if (r->r_cpu == NULL || r->r_cheap == NULL || r->r_pmap == NULL ||
 	    r->r_tptr == NULL || r->r_ttag == NULL || r->r_str == NULL ||
 	    r->r_strhash == NULL) {
-		free(r->r_cpu);
-		free(r->r_cheap);
-		free(r->r_pmap);
-	free(r->r_tptr);
-	free(r->r_ttag);
-		free(r->r_str);
-		free(r->r_strhash);
-		free(r);
+		rp_free_tables(r);
 		snprintf(errbuf, errlen, "out of memory");
 		return NULL;
 	}
@@ -2421,19 +2460,8 @@ kml_replay_create(const struct kml_replay_config *rc, struct kml_trace *t,
 	}
 	return r;
 fail:
-	pool_cache_set_default_policy(NULL);
-	kmem_set_checking(true);
-	pool_cache_set_checking(true);
-	kml_env_set(NULL, NULL);
-	rp_active = NULL;
-	free(r->r_cpu);
-	free(r->r_cheap);
-	free(r->r_pmap);
-	free(r->r_tptr);
-	free(r->r_ttag);
-	free(r->r_str);
-	free(r->r_strhash);
-	free(r);
+	rp_unhook(r);
+	rp_free_tables(r);
 	return NULL;
 }
 
@@ -2606,35 +2634,6 @@ kml_replay_destroy(struct kml_replay *r)
 		vmem_destroy(r->r_str[r->r_arenas[k]].s_arena);
 	kmem_fini();
 	uvm_fini();
-	pool_cache_set_default_policy(NULL);
-	kmem_set_checking(true);
-	pool_cache_set_checking(true);
-	rp_observe(r, false);
-	kml_env_set(NULL, NULL);
-	rp_active = NULL;
-
-	for (uint32_t i = 0; i < r->r_nthr; i++)
-		free(r->r_thr[i].t_q);
-	for (unsigned i = 0; i < r->r_ncpu; i++) {
-		free(r->r_cpu[i].c_ready.hp_v);
-		free(r->r_cpu[i].c_future.hp_v);
-	}
-	for (uint32_t i = 1; i < r->r_nstr; i++)
-		free(r->r_str[i].s_str);
-	for (uint32_t i = 0; i < r->r_nsite; i++)
-		free((char *)r->r_site[i].rs_site);
-	free(r->r_thr);
-	free(r->r_cpu);
-	free(r->r_cheap);
-	free(r->r_obj);
-	free(r->r_pmap);
-	free(r->r_tptr);
-	free(r->r_ttag);
-	free(r->r_str);
-	free(r->r_strhash);
-	free(r->r_site);
-	free(r->r_arenas);
-	rp_map_free(&r->r_tidmap);
-	rp_map_free(&r->r_sitemap);
-	free(r);
+	rp_unhook(r);
+	rp_free_tables(r);
 }

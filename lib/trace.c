@@ -1909,15 +1909,6 @@ trace_read_event(struct kml_trace *t, uint8_t rec, const uint8_t *p,
 	return 1;
 }
 
-static int trace_next(struct kml_trace *, struct kml_trace_item *,
-    struct kml_trace_event *);
-
-int
-kml_trace_next_item(struct kml_trace *t, struct kml_trace_item *it)
-{
-	return trace_next(t, it, &it->ti_event);
-}
-
 /*
  * trace_next: kml_trace_next_item, an event being decoded into *ev (which
  * kml_trace_next points at its caller's event, saving a copy).
@@ -2011,6 +2002,12 @@ trace_next(struct kml_trace *t, struct kml_trace_item *it,
 			    "unknown record type");
 		}
 	}
+}
+
+int
+kml_trace_next_item(struct kml_trace *t, struct kml_trace_item *it)
+{
+	return trace_next(t, it, &it->ti_event);
 }
 
 int

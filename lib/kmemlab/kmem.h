@@ -144,7 +144,6 @@ extern const size_t kmem_nstatdesc;
 
 void kmem_stats(struct kmem_stats *st);
 
-
 /*
  * kmem_check: verify the live map (hash chains, counts and statistics,
  * every live allocation in the class its size calls for and aligned as
