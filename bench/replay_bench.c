@@ -69,6 +69,17 @@ rb_die(const char *msg)
 	exit(1);
 }
 
+/* rb_mktemp: create the file of mkstemp template path (its name filled in). */
+static void
+rb_mktemp(char *path)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		rb_die(strerror(errno));
+	close(fd);
+}
+
 static struct kml_trace *
 rb_open(const char *path)
 {
@@ -321,7 +332,6 @@ rb_best(int runs, uint64_t (*fn)(const char *, const char *), const char *a,
 	return best;
 }
 
-
 static uint64_t rb_decode2(const char *p, const char *u) { (void)u; return rb_decode(p); }
 static uint64_t rb_baseline2(const char *p, const char *u) { (void)u; return rb_baseline(p); }
 
@@ -329,12 +339,9 @@ static void
 rb_file(const char *path, int runs)
 {
 	char dbpath[] = "/tmp/replay_bench.XXXXXX";
-	int fd = mkstemp(dbpath);
 	struct rusage ru;
 
-	if (fd < 0)
-		rb_die(strerror(errno));
-	close(fd);
+	rb_mktemp(dbpath);
 	double dec = strchr(rb_stages, 'd') ?
 	    rb_best(runs, rb_decode2, path, NULL) : 0;
 	double base = strchr(rb_stages, 'm') ?
@@ -347,12 +354,16 @@ rb_file(const char *path, int runs)
 	getrusage(RUSAGE_SELF, &ru);
 	printf("%-24s %12.0f %12.0f %12.0f %12.0f %8.2f %8.2f %9ld\n",
 	    strrchr(path, '/') ? strrchr(path, '/') + 1 : path, dec, base, rep,
-	    repdb, base / rep, rep / repdb, ru.ru_maxrss / 1024);
+	    repdb, base > 0 && rep > 0 ? base / rep : 0.0,
+	    rep > 0 && repdb > 0 ? rep / repdb : 0.0, ru.ru_maxrss / 1024);
 	unlink(dbpath);
 	fflush(stdout);
 }
 
-/* rb_gen: write gen random (8 CPUs, seed 1) with events and live to path. */
+/*
+ * rb_gen: write gen random (8 CPUs, seed 1) with events, and live objects
+ * per CPU (0: gen's default), to path.
+ */
 static void
 rb_gen(const char *path, uint64_t events, uint64_t live)
 {
@@ -364,11 +375,14 @@ rb_gen(const char *path, uint64_t events, uint64_t live)
 	kml_gen_params_init(&p, KML_GEN_RANDOM);
 	p.tg_ncpu = 8;
 	p.tg_events = events;
-	p.tg_live = live;
+	if (live != 0)
+		p.tg_live = live;
 	kml_gen_header(&p, &th);
-	w = kml_trace_open_write(path, &th, err, sizeof(err));
-	if (w == NULL || kml_gen_run(&p, w) != 0 ||
-	    kml_trace_close(w, err, sizeof(err)) != 0)
+	if ((w = kml_trace_open_write(path, &th, err, sizeof(err))) == NULL)
+		rb_die(err);
+	if (kml_gen_run(&p, w) != 0)
+		rb_die(kml_trace_errmsg(w));
+	if (kml_trace_close(w, err, sizeof(err)) != 0)
 		rb_die(err);
 }
 
@@ -378,13 +392,11 @@ rb_rss(const char *path, double *secs)
 {
 	char dbpath[] = "/tmp/replay_bench_rss.XXXXXX";
 	struct rusage ru;
-	int fd = mkstemp(dbpath), status;
+	int status;
 	double t0 = rb_now();
 	pid_t pid;
 
-	if (fd < 0)
-		rb_die(strerror(errno));
-	close(fd);
+	rb_mktemp(dbpath);
 	if ((pid = fork()) < 0)
 		rb_die(strerror(errno));
 	if (pid == 0) {
@@ -406,11 +418,8 @@ rb_memory(uint64_t big)
 	static const uint64_t lengths[] = { 1000000, 4000000, 16000000 };
 	static const uint64_t lives[] = { 1000, 10000, 100000 };
 	char path[] = "/tmp/replay_bench_mem.XXXXXX";
-	int fd = mkstemp(path);
 
-	if (fd < 0)
-		rb_die(strerror(errno));
-	close(fd);
+	rb_mktemp(path);
 	printf("replay_bench -M: peak RSS of a replay with the database (samples "
 	    "every 1 ms), gen random --cpus 8 --seed 1, afap\n");
 	printf("%12s %14s %10s %12s %10s\n", "events", "live/CPU",
@@ -495,24 +504,10 @@ main(int argc, char **argv)
 		}
 	}
 	if (gen > 0) {
-		struct kml_gen_params p;
-		struct kml_trace_header th;
-		char path[] = "/tmp/replay_bench_gen.XXXXXX", err[512];
-		int fd = mkstemp(path);
+		char path[] = "/tmp/replay_bench_gen.XXXXXX";
 
-		if (fd < 0)
-			rb_die(strerror(errno));
-		close(fd);
-		kml_gen_params_init(&p, KML_GEN_RANDOM);
-		p.tg_ncpu = 8;
-		p.tg_events = gen;
-		kml_gen_header(&p, &th);
-		struct kml_trace *w = kml_trace_open_write(path, &th, err,
-		    sizeof(err));
-
-		if (w == NULL || kml_gen_run(&p, w) != 0 ||
-		    kml_trace_close(w, err, sizeof(err)) != 0)
-			rb_die(err);
+		rb_mktemp(path);
+		rb_gen(path, gen, 0);
 		printf("(generated: gen random --cpus 8 --events %llu --seed 1)\n",
 		    (unsigned long long)gen);
 		rb_file(path, runs);
