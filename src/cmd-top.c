@@ -134,7 +134,6 @@ void
 top_opts_init(struct top_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->o_speed = 0;
 }
 
 int
@@ -479,7 +478,6 @@ struct cmd_top_ui {
 	bool u_paused;
 	bool u_held;			/* the replay thread holds, paused, with a fresh snapshot */
 	unsigned u_steps;		/* events to let through while paused */
-	bool u_snap_next;		/* snapshot at the next tick */
 	bool u_quit;			/* stop the replay */
 	bool u_done;			/* the replay returned */
 	unsigned u_status;		/* its status, once done */
@@ -510,7 +508,6 @@ cmd_top_snap(struct cmd_top_ui *u, struct kml_replay *r, uint64_t now)
 	u->u_last_snap = now;
 	u->u_last_replayed = u->u_model.m_replayed;
 	u->u_offset = kml_trace_offset(u->u_run->s_trace);
-	u->u_snap_next = false;
 }
 
 /*
@@ -530,7 +527,7 @@ cmd_top_tick(void *arg, struct kml_replay *r)
 	pthread_mutex_lock(&u->u_mu);
 	for (;;) {
 		now = cmd_top_now();
-		if (u->u_snap_next || now - u->u_last_snap >= CMD_TOP_FRAME_NS)
+		if (now - u->u_last_snap >= CMD_TOP_FRAME_NS)
 			cmd_top_snap(u, r, now);
 		if (u->u_quit) {
 			kml_replay_stop(r);
@@ -871,8 +868,6 @@ top_replay(const struct rrun_args *a, const struct top_opts *o,
 	struct cmd_top_replay x;
 	char source[320];
 
-	if (!top_check_tty())
-		return KML_EXIT_USAGE;
 	if (strcmp(a->a_trace, "-") == 0)
 		snprintf(source, sizeof(source), "trace <stdin>");
 	else
@@ -1062,8 +1057,7 @@ cmd_top_stored(const struct rrun_args *a, const struct top_opts *o,
 		}
 		last_wall = now;
 		end = run.r_summary && vt >= vend;
-		for (k = 0; k < (long)run.r_ntimes && run.r_times[k] <= vt; k++)
-			;
+		k = top_run_sample_at(&run, vt);
 		if (k != loaded_k || end != loaded_end) {
 			if (top_model_load(&m, &run, vt) != 0) {
 				status = KML_EXIT_RUNTIME;
@@ -1102,17 +1096,13 @@ cmd_top_stored(const struct rrun_args *a, const struct top_opts *o,
 			break;
 		case CMD_TOP_KEY_BACK:
 			playing = false;
-			k = (long)run.r_ntimes;
-			while (k > 0 && run.r_times[k - 1] >= vt)
-				k--;
-			vt = k > 0 ? run.r_times[k - 1] : 0;
+			k = vt > 0 ? top_run_sample_at(&run, vt - 1) : -1;
+			vt = k >= 0 ? run.r_times[k] : 0;
 			break;
 		case CMD_TOP_KEY_FORWARD:
 		case CMD_TOP_KEY_STEP:
 			playing = false;
-			for (k = 0; k < (long)run.r_ntimes &&
-			    run.r_times[k] <= vt; k++)
-				;
+			k = top_run_sample_at(&run, vt) + 1;
 			vt = k < (long)run.r_ntimes ? run.r_times[k] : vend;
 			break;
 		case CMD_TOP_KEY_START:

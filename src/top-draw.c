@@ -67,12 +67,6 @@ static const struct {
 #define TOP_NAME_MIN	18
 #define TOP_NAME_MAX	32
 
-const char *
-top_screen_name(unsigned s)
-{
-	return s < TOP_S_NSCREENS ? top_screen_names[s] : "?";
-}
-
 void
 top_view_init(struct top_view *v)
 {
@@ -102,7 +96,12 @@ top_draw_init(struct top_view *v)
 
 /* ---- formatting */
 
-const char *
+/*
+ * top_fmt_u64: v into buf[0..len), exact when it fits width columns,
+ * else scaled with k, M, G, T (powers of 1000; bytes: K, M, G, T of
+ * 1024); "-" for TOP_NONE.  => buf.
+ */
+static const char *
 top_fmt_u64(char *buf, size_t len, uint64_t v, int width, bool bytes)
 {
 	static const char units_b[] = "KMGTPE", units_c[] = "kMGTPE";
@@ -270,8 +269,6 @@ top_header(const struct top_model *m, const struct top_view *v)
 		tot[0] = '\0';
 	top_fmt_rate(rate, sizeof(rate), m->m_rate, 7);
 	top_fmt_rate(wrate, sizeof(wrate), v->v_wall_rate, 7);
-	move(1, 0);
-	clrtoeol();
 	top_putf(1, 0, "vtime %s s  events %s%s", vt, ev, tot);
 	x = getcurx(stdscr) + 2;
 	barw = COLS - x - 40;
@@ -288,15 +285,11 @@ top_header(const struct top_model *m, const struct top_view *v)
 
 	for (unsigned k = 0; k < KML_AN_COUNT; k++)
 		anoms += m->m_counts[k];
-	move(2, 0);
-	clrtoeol();
 	top_putf(2, 0, "in use %s  fails %s  anomalies %" PRIu64 "  caches %zu"
 	    "  arenas %zu", top_fmt_u64(in, sizeof(in), m->m_inuse, 12, true),
 	    top_fmt_u64(ev, sizeof(ev), m->m_fails, 20, false), anoms,
 	    m->m_ncaches, m->m_narenas);
 
-	move(3, 0);
-	clrtoeol();
 	x = 0;
 	for (unsigned s = 0; s < TOP_S_NSCREENS; s++) {
 		char tab[32];
@@ -325,8 +318,6 @@ top_header(const struct top_model *m, const struct top_view *v)
 static void
 top_footer(const struct top_view *v)
 {
-	move(LINES - 2, 0);
-	clrtoeol();
 	if (v->v_message != NULL)
 		top_putf(LINES - 2, 0, "%s", v->v_message);
 	top_fill(v, LINES - 1, TOP_PAIR_HEAD, A_REVERSE);

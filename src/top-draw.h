@@ -64,15 +64,4 @@ void top_draw(const struct top_model *m, const struct top_view *v);
  */
 size_t top_draw_rows(unsigned s);
 
-/* top_screen_name: "Caches", "CPUs", "Arenas", "History", "Anomalies". */
-const char *top_screen_name(unsigned s);
-
-/*
- * top_fmt_u64: v into buf[0..len), exact when it fits width columns,
- * else scaled with k, M, G, T (powers of 1000; bytes: K, M, G, T of
- * 1024); "-" for TOP_NONE.  => buf.
- */
-const char *top_fmt_u64(char *buf, size_t len, uint64_t v, int width,
-    bool bytes);
-
 #endif /* KMEMLAB_TOP_DRAW_H */

@@ -178,10 +178,8 @@ top_hist_add(struct top_model *m, const struct top_point *p)
 		for (size_t i = 0; i < TOP_HISTORY / 2; i++)
 			m->m_hist[i] = m->m_hist[2 * i + 1];
 		m->m_nhist = TOP_HISTORY / 2;
-		m->m_hist_step = m->m_hist_step == 0 ? 1 : 2 * m->m_hist_step;
-		if (m->m_nhist >= 2)
-			m->m_hist_step = m->m_hist[m->m_nhist - 1].p_vtime -
-			    m->m_hist[m->m_nhist - 2].p_vtime;
+		m->m_hist_step = m->m_hist[m->m_nhist - 1].p_vtime -
+		    m->m_hist[m->m_nhist - 2].p_vtime;
 	}
 	m->m_hist[m->m_nhist++] = *p;
 }
@@ -207,7 +205,6 @@ void
 top_model_init(struct top_model *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->m_vend = TOP_NONE;
 	m->m_total_events = TOP_NONE;
 	m->m_rate = -1;
 }
@@ -452,7 +449,6 @@ top_model_snap(struct top_model *m, struct kml_replay *r, bool maps)
 		top_copy(t->s_site, sizeof(t->s_site), s->rs_site);
 		t->s_allocs = s->rs_allocs;
 		t->s_frees = s->rs_frees;
-		t->s_fails = s->rs_fails;
 		t->s_bytes = s->rs_bytes_alloc;
 		t->s_live = s->rs_live;
 		t->s_live_bytes = s->rs_live_bytes;
@@ -520,7 +516,7 @@ top_run_open(struct top_run *run, struct kml_db *db, const char *path,
 	run->r_id = id;
 	if (util_db_find_run(db, path, id) != 0)
 		return -1;
-	if ((st = top_q(run, "SELECT status, policy, cpus, trace, virtual_ns, "
+	if ((st = top_q(run, "SELECT status, policy, cpus, virtual_ns, "
 	    "replayed FROM runs WHERE id = ?1", 0)) == NULL)
 		return -1;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -529,10 +525,8 @@ top_run_open(struct top_run *run, struct kml_db *db, const char *path,
 		top_copy(run->r_policy, sizeof(run->r_policy),
 		    util_db_text(st, 1, "-"));
 		run->r_cpus = (unsigned)sqlite3_column_int(st, 2);
-		top_copy(run->r_trace, sizeof(run->r_trace),
-		    util_db_text(st, 3, "-"));
-		run->r_vend = top_u64(st, 4);
-		run->r_events = top_u64(st, 5);
+		run->r_vend = top_u64(st, 3);
+		run->r_events = top_u64(st, 4);
 		rc = sqlite3_step(st);
 	}
 	if (top_done(run, st, rc) != 0)
@@ -573,9 +567,8 @@ top_run_close(struct top_run *run)
 	run->r_ntimes = 0;
 }
 
-/* top_sample_at: the index of the latest sample at or before vtime, -1: none. */
-static long
-top_sample_at(const struct top_run *run, uint64_t vtime)
+long
+top_run_sample_at(const struct top_run *run, uint64_t vtime)
 {
 	size_t lo = 0, hi = run->r_ntimes;
 
@@ -773,7 +766,7 @@ top_load_sites(struct top_model *m, const struct top_run *run)
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = top_q(run, "SELECT site, allocs, frees, fails, bytes_alloc, "
+	if ((st = top_q(run, "SELECT site, allocs, frees, bytes_alloc, "
 	    "live, live_bytes FROM sites WHERE run_id = ?1 ORDER BY idx",
 	    0)) == NULL)
 		return -1;
@@ -787,10 +780,9 @@ top_load_sites(struct top_model *m, const struct top_run *run)
 		top_copy(t->s_site, sizeof(t->s_site), util_db_text(st, 0, ""));
 		t->s_allocs = top_u64(st, 1);
 		t->s_frees = top_u64(st, 2);
-		t->s_fails = top_u64(st, 3);
-		t->s_bytes = top_u64(st, 4);
-		t->s_live = top_u64(st, 5);
-		t->s_live_bytes = top_u64(st, 6);
+		t->s_bytes = top_u64(st, 3);
+		t->s_live = top_u64(st, 4);
+		t->s_live_bytes = top_u64(st, 5);
 	}
 	m->m_sites_known = true;
 	return top_done(run, st, rc);
@@ -941,7 +933,7 @@ int
 top_model_load(struct top_model *m, const struct top_run *run, uint64_t vtime)
 {
 	bool end = run->r_summary && vtime >= run->r_vend;
-	long k = top_sample_at(run, vtime);
+	long k = top_run_sample_at(run, vtime);
 
 	/* The snapshot before, for the rates. */
 	m->m_have_prev = false;
@@ -952,7 +944,6 @@ top_model_load(struct top_model *m, const struct top_run *run, uint64_t vtime)
 	}
 	if (top_load_at(m, run, k, end) != 0)
 		return -1;
-	m->m_vend = run->r_vend;
 	m->m_total_events = run->r_events;
 	top_rates(m);
 	if (top_load_arenas(m, run, end, k >= 0 ? run->r_times[k] : 0) != 0)
@@ -1002,7 +993,12 @@ top_cache_fig(const struct top_cache *c, unsigned col)
 	return v == TOP_NONE ? -1 : (double)v;
 }
 
-int
+/*
+ * top_cache_cmp_col: compare caches a and b by column col for sorting:
+ * names ascending, figures descending (TOP_NONE last), ties by name.
+ * => <0, 0, >0 as strcmp.
+ */
+static int
 top_cache_cmp_col(const struct top_cache *a, const struct top_cache *b,
     unsigned col)
 {

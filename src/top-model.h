@@ -102,7 +102,7 @@ struct top_arena {
 
 struct top_site {
 	char s_site[TOP_SITELEN];
-	uint64_t s_allocs, s_frees, s_fails;
+	uint64_t s_allocs, s_frees;
 	uint64_t s_bytes;		/* bytes allocated */
 	uint64_t s_live, s_live_bytes;	/* objects and bytes live */
 	double s_arate;			/* allocs/s (virtual), < 0: none */
@@ -127,7 +127,6 @@ struct top_point {
 struct top_model {
 	/* what the header shows */
 	uint64_t m_vtime;		/* virtual time, ns */
-	uint64_t m_vend;		/* the end, TOP_NONE: not known */
 	uint64_t m_replayed;		/* events replayed */
 	uint64_t m_events;		/* events read */
 	uint64_t m_total_events;	/* events of the source, TOP_NONE: not known */
@@ -196,7 +195,6 @@ struct top_run {
 	int64_t r_id;
 	char r_status[32];
 	char r_policy[TOP_NAMELEN];
-	char r_trace[256];
 	unsigned r_cpus;
 	uint64_t r_vend;		/* virtual_ns, or the last sample's */
 	uint64_t r_events;		/* events at the end, TOP_NONE: not known */
@@ -217,6 +215,9 @@ int top_run_open(struct top_run *run, struct kml_db *db, const char *path,
 /* top_run_close: free what top_run_open read (db is not closed). */
 void top_run_close(struct top_run *run);
 
+/* top_run_sample_at: the index of run's latest sample at or before vtime, -1: none. */
+long top_run_sample_at(const struct top_run *run, uint64_t vtime);
+
 /*
  * top_model_load: fill m with run at virtual time vtime: from the latest
  * sample at or before vtime, rates against the sample before it; at
@@ -227,14 +228,6 @@ int top_model_load(struct top_model *m, const struct top_run *run,
     uint64_t vtime);
 
 /* ---- views */
-
-/*
- * top_cache_cmp_col: compare caches a and b by column col for sorting:
- * names ascending, figures descending (TOP_NONE last), ties by name.
- * => <0, 0, >0 as strcmp.
- */
-int top_cache_cmp_col(const struct top_cache *a, const struct top_cache *b,
-    unsigned col);
 
 /*
  * top_model_order: the indexes of m's caches whose name contains filter

@@ -42,8 +42,9 @@ bool top_check_tty(void);
 /*
  * top_replay: replay a's trace (one run) in the dashboard and store it;
  * sha is the trace's digest or NULL.
- * => returns the exit status (KML_EXIT_USAGE when standard output is
- *    not a terminal).
+ * => standard output is a terminal (top_check_tty, checked by the caller
+ *    before the trace is read for its digest).
+ * => returns the exit status.
  */
 int top_replay(const struct rrun_args *a, const struct top_opts *o,
     const char *sha);
