@@ -1115,24 +1115,6 @@ db_cpusums(struct kml_db *db, unsigned ncpu)
 	}
 }
 
-/* db_cache_inuse: objects of a cache out with callers (not in magazines). */
-static uint64_t
-db_cache_inuse(const struct pool_cache_stats *cs, const struct pool_stats *ps)
-{
-	uint64_t cached = cs->cpu_cached + cs->depot_cached;
-
-	return ps->inuse > cached ? ps->inuse - cached : 0;
-}
-
-/* db_frag: 1 - largest free / free, 0 when nothing is free. */
-static double
-db_frag(const struct vmem_stats *vs)
-{
-	uint64_t free = vs->total > vs->inuse ? vs->total - vs->inuse : 0;
-
-	return free ? 1.0 - (double)vs->largest_free / (double)free : 0.0;
-}
-
 /* db_hook_sample: a samples row and the stack walked: caches, arenas, CPUs. */
 static void
 db_hook_sample(void *arg, struct kml_replay *rp,
@@ -1167,7 +1149,7 @@ db_hook_sample(void *arg, struct kml_replay *rp,
 		db_int(&r, db->d_hookrun);
 		db_u64(&r, sa->sa_vtime);
 		db_text(&r, pool_cache_name(pc));
-		db_u64(&r, db_cache_inuse(&cs, &ps));
+		db_u64(&r, pool_cache_inuse(&cs, &ps));
 		db_u64(&r, cs.cpu_cached + cs.depot_cached);
 		db_u64(&r, ps.npages);
 		db_u64(&r, cs.magsize);
@@ -1191,7 +1173,7 @@ db_hook_sample(void *arg, struct kml_replay *rp,
 		db_u64(&r, vs.imported);
 		db_u64(&r, vs.free_segs);
 		db_u64(&r, vs.largest_free);
-		db_real(&r, db_frag(&vs));
+		db_real(&r, vmem_frag(vs.total, vs.inuse, vs.largest_free));
 		db_row_done(&r);
 	}
 
@@ -1305,7 +1287,7 @@ db_summary(struct kml_db *db, int64_t id, struct kml_replay *rp)
 		db_u64(&r, ps.size);
 		db_u64(&r, cs.cpu_gets - cs.fails);
 		db_u64(&r, cs.cpu_puts);
-		db_u64(&r, db_cache_inuse(&cs, &ps));
+		db_u64(&r, pool_cache_inuse(&cs, &ps));
 		db_u64(&r, pool_cache_peak(pc));
 		db_u64(&r, ps.npages);
 		db_u64(&r, cs.depot_get_hits);

@@ -891,6 +891,14 @@ out:
 }
 
 uint64_t
+pool_cache_inuse(const struct pool_cache_stats *cs, const struct pool_stats *ps)
+{
+	uint64_t cached = cs->cpu_cached + cs->depot_cached;
+
+	return ps->inuse > cached ? ps->inuse - cached : 0;
+}
+
+uint64_t
 pool_cache_peak(pool_cache_t pc)
 {
 	return pc->pc_peak;

@@ -2172,7 +2172,7 @@ rp_sample(struct kml_replay *r)
 	struct pool_cache_stats pst;
 	struct uvm_stats ust;
 	struct vmem_stats vst;
-	uint64_t hits = 0, gets = 0, freeb;
+	uint64_t hits = 0, gets = 0;
 
 	rp_between(r);
 	rp_observe(r, true);
@@ -2190,9 +2190,7 @@ rp_sample(struct kml_replay *r)
 		gets += pst.cpu_gets;
 	}
 	vmem_counters(kmem_va_arena, &vst);
-	freeb = vst.total - vst.inuse;
-	sa.sa_frag = freeb != 0 ? 1.0 - (double)vst.largest_free /
-	    (double)freeb : 0.0;
+	sa.sa_frag = vmem_frag(vst.total, vst.inuse, vst.largest_free);
 	sa.sa_cpu_hit_rate = gets > r->r_prev_gets ? (double)(hits -
 	    r->r_prev_hits) / (double)(gets - r->r_prev_gets) : 0.0;
 	r->r_prev_hits = hits;

@@ -1934,6 +1934,14 @@ vmem_counters(vmem_t *vm, struct vmem_stats *st)
 	vmem_unlock(vm);
 }
 
+double
+vmem_frag(uint64_t total, uint64_t inuse, uint64_t largest_free)
+{
+	uint64_t free = total > inuse ? total - inuse : 0;
+
+	return free != 0 ? 1.0 - (double)largest_free / (double)free : 0.0;
+}
+
 const char *
 vmem_name(const vmem_t *vm)
 {

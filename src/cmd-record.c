@@ -416,16 +416,6 @@ cmd_record_mode(const struct cmd_record_args *a, struct record_config *rc)
 
 /* ---- time and signals */
 
-/* cmd_record_now: CLOCK_MONOTONIC in nanoseconds. */
-static uint64_t
-cmd_record_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* cmd_record_signal: SIGINT, SIGTERM: end the recording. */
 static void
 cmd_record_signal(int sig)
@@ -817,7 +807,7 @@ cmd_record_loop(struct cmd_record_run *run, struct record_bpf *rb,
 	const struct cmd_record_args *a = run->r_args;
 	bool live = !a->a_quiet && isatty(STDERR_FILENO);
 	bool stream = strcmp(a->a_output, "-") == 0;
-	uint64_t start = cmd_record_now(), last_flush = start;
+	uint64_t start = util_now_ns(), last_flush = start;
 	uint64_t last_live = start, now;
 	char err[512];
 	int n;
@@ -834,7 +824,7 @@ cmd_record_loop(struct cmd_record_run *run, struct record_bpf *rb,
 		}
 		if (cmd_record_take_drops(run, rb) != 0)
 			return -1;
-		now = cmd_record_now();
+		now = util_now_ns();
 		if (stream && now - last_flush >= CMD_RECORD_FLUSH_MS *
 		    1000000u) {
 			if (kml_trace_flush(run->r_w) != 0) {
@@ -1021,9 +1011,9 @@ cmd_record_exec(int argc, char **argv)
 		status = KML_EXIT_RUNTIME;
 		goto out;
 	}
-	start = cmd_record_now();
+	start = util_now_ns();
 	status = cmd_record_loop(&run, rb, child.c_pid, &end);
-	secs = (double)(cmd_record_now() - start) / 1e9;
+	secs = (double)(util_now_ns() - start) / 1e9;
 	record_bpf_close(rb);
 	if (status != 0) {
 		status = KML_EXIT_RUNTIME;

@@ -277,6 +277,7 @@ cmd_replay_summary(const struct rrun_args *a, struct rrun *s, unsigned st,
 	const struct kml_replay_totals *tot = kml_replay_totals(s->s_r);
 	const struct kml_replay_config *rc = &a->a_rc;
 	const char *sep = "";
+	char vbuf[32];
 	bool any = false;
 
 	printf("trace:         %s\n", strcmp(a->a_trace, "-") == 0 ?
@@ -292,9 +293,8 @@ cmd_replay_summary(const struct rrun_args *a, struct rrun *s, unsigned st,
 		printf(", %" PRIu64 " slab page events left out",
 		    tot->rt_skipped_pages);
 	printf(")\n");
-	printf("virtual time:  %" PRIu64 ".%09" PRIu64 " s\n",
-	    (uint64_t)tot->rt_virtual_ns / 1000000000,
-	    (uint64_t)tot->rt_virtual_ns % 1000000000);
+	printf("virtual time:  %s s\n", util_secs(vbuf, sizeof(vbuf),
+	    tot->rt_virtual_ns));
 	printf("wall time:     %.3f s (%.0f events/s)\n", wall,
 	    wall > 0 ? (double)tot->rt_replayed / wall : 0.0);
 	printf("anomalies:     ");

@@ -180,15 +180,6 @@ cmd_report_list(const struct cmd_report *rp, const char *sql, int limit,
 	return cmd_report_end(rp, &t, st, rc, title);
 }
 
-/* cmd_report_secs: ns as seconds with nine decimals into buf.  => buf. */
-static const char *
-cmd_report_secs(char *buf, size_t len, int64_t ns)
-{
-	snprintf(buf, len, "%" PRId64 ".%09" PRId64, ns / 1000000000,
-	    ns % 1000000000);
-	return buf;
-}
-
 /* ---- sections */
 
 /*
@@ -234,8 +225,8 @@ cmd_report_run(const struct cmd_report *rp)
 			    " replayed, %" PRId64 " slab page events left "
 			    "out)\n", cmd_report_i64(st, 12),
 			    cmd_report_i64(st, 13), cmd_report_i64(st, 14));
-			printf("  virtual time:  %s s\n", cmd_report_secs(buf,
-			    sizeof(buf), cmd_report_i64(st, 15)));
+			printf("  virtual time:  %s s\n", util_secs(buf,
+			    sizeof(buf), (uint64_t)cmd_report_i64(st, 15)));
 			wall = sqlite3_column_double(st, 16);
 			printf("  wall time:     %.3f s (%.0f events/s)\n",
 			    wall, wall > 0 ?

@@ -269,16 +269,6 @@ cmd_top_curses(struct top_view *v)
 
 /* ---- time */
 
-/* cmd_top_now: the monotonic clock, ns. */
-static uint64_t
-cmd_top_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* cmd_top_abstime: the CLOCK_MONOTONIC instant ns as a timespec. */
 static struct timespec
 cmd_top_abstime(uint64_t ns)
@@ -526,7 +516,7 @@ cmd_top_tick(void *arg, struct kml_replay *r)
 
 	pthread_mutex_lock(&u->u_mu);
 	for (;;) {
-		now = cmd_top_now();
+		now = util_now_ns();
 		if (now - u->u_last_snap >= CMD_TOP_FRAME_NS)
 			cmd_top_snap(u, r, now);
 		if (u->u_quit) {
@@ -601,7 +591,7 @@ cmd_top_worker(void *arg)
 		st = KML_REPLAY_INTERRUPTED;
 	u->u_wall = wall;
 	u->u_maps = true;	/* the last one, whatever the screen */
-	cmd_top_snap(u, u->u_run->s_r, cmd_top_now());
+	cmd_top_snap(u, u->u_run->s_r, util_now_ns());
 	u->u_done = true;
 	u->u_status = st;
 	pthread_mutex_unlock(&u->u_mu);
@@ -850,7 +840,7 @@ cmd_top_run_replay(struct cmd_top_replay *x, struct kml_trace *t,
 	if (rrun_open(&run, x->x_args, t, cpus, sha, false, &hooks) != 0)
 		status = KML_EXIT_RUNTIME;
 	else {
-		cmd_top_snap(&u, run.s_r, cmd_top_now());
+		cmd_top_snap(&u, run.s_r, util_now_ns());
 		status = cmd_top_dashboard(x, &run, &u);
 		if (rrun_close(&run) != 0)
 			status = KML_EXIT_RUNTIME;
@@ -1040,12 +1030,12 @@ cmd_top_stored(const struct rrun_args *a, const struct top_opts *o,
 		status = KML_EXIT_RUNTIME;
 		goto out;
 	}
-	last_wall = cmd_top_now();
+	last_wall = util_now_ns();
 	for (;;) {
 		long k;
 		bool end;
 
-		now = cmd_top_now();
+		now = util_now_ns();
 		if (playing) {
 			uint64_t sp = cmd_top_speeds[speed];
 			uint64_t adv = sp == 0 ? UINT64_MAX : (now - last_wall) *

@@ -483,18 +483,14 @@ rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
 	}
 	free(config);
 	kml_db_hooks(s->s_db, s->s_id, &s->s_dbh);
-	clock_gettime(CLOCK_MONOTONIC, &s->s_start);
+	s->s_start = util_now_ns();
 	return 0;
 }
 
 double
 rrun_wall(const struct rrun *s)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - s->s_start.tv_sec) +
-	    (double)(now.tv_nsec - s->s_start.tv_nsec) / 1e9;
+	return (double)(util_now_ns() - s->s_start) / 1e9;
 }
 
 int

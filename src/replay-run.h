@@ -22,7 +22,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 
 #include <kmemlab/db.h>
 #include <kmemlab/replay.h>
@@ -160,7 +159,7 @@ struct rrun {
 	bool s_child;			/* a child of several runs: retry a locked database */
 	struct rrun_hooks s_user;	/* the caller's hooks */
 	struct kml_replay_hooks s_dbh;	/* the database's */
-	struct timespec s_start;	/* wall clock when rrun_open returned */
+	uint64_t s_start;		/* util_now_ns when rrun_open returned */
 };
 
 /*

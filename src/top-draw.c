@@ -161,12 +161,11 @@ top_fmt_pct(char *buf, size_t len, uint64_t part, uint64_t whole)
 static const char *
 top_fmt_vtime(char *buf, size_t len, uint64_t ns)
 {
-	if (ns == TOP_NONE)
+	if (ns == TOP_NONE) {
 		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%" PRIu64 ".%09" PRIu64, ns / 1000000000,
-		    ns % 1000000000);
-	return buf;
+		return buf;
+	}
+	return util_secs(buf, len, ns);
 }
 
 /* ---- drawing helpers */

@@ -65,15 +65,6 @@ top_rate(uint64_t now, uint64_t before, uint64_t dt)
 	return (double)(now - before) * 1e9 / (double)dt;
 }
 
-/* top_frag: 1 - largest free / free, 0 when nothing is free. */
-static double
-top_frag(uint64_t total, uint64_t inuse, uint64_t largest)
-{
-	uint64_t free = total > inuse ? total - inuse : 0;
-
-	return free != 0 ? 1.0 - (double)largest / (double)free : 0.0;
-}
-
 /* top_find_prev: the previous snapshot's cache named name, or NULL. */
 static const struct top_cache *
 top_find_prev(const struct top_model *m, size_t hint, const char *name)
@@ -359,7 +350,6 @@ top_model_snap(struct top_model *m, struct kml_replay *r, bool maps)
 	for (pool_cache_t pc = pool_cache_first(); pc != NULL;
 	    pc = pool_cache_next(pc)) {
 		struct top_cache *c;
-		uint64_t inpool;
 
 		m->m_caches = top_grow(m->m_caches, m->m_ncaches,
 		    &m->m_capcaches, sizeof(*m->m_caches));
@@ -369,9 +359,8 @@ top_model_snap(struct top_model *m, struct kml_replay *r, bool maps)
 		pool_stats(pool_cache_pool(pc), &ps);
 		top_copy(c->c_name, sizeof(c->c_name), pool_cache_name(pc));
 		c->c_cached = cs.cpu_cached + cs.depot_cached;
-		inpool = ps.inuse;
 		c->c_size = ps.size;
-		c->c_inuse = inpool > c->c_cached ? inpool - c->c_cached : 0;
+		c->c_inuse = pool_cache_inuse(&cs, &ps);
 		c->c_pages = ps.npages;
 		c->c_total = ps.npages * ps.itemsperpage;
 		c->c_memory = ps.npages * ps.pagesize;
@@ -429,7 +418,7 @@ top_model_snap(struct top_model *m, struct kml_replay *r, bool maps)
 		a->a_imported = vs.imported;
 		a->a_free_segs = vs.free_segs;
 		a->a_largest = vs.largest_free;
-		a->a_frag = top_frag(vs.total, vs.inuse, vs.largest_free);
+		a->a_frag = vmem_frag(vs.total, vs.inuse, vs.largest_free);
 		if (strcmp(a->a_name, "kmem_va_arena") == 0)
 			frag = a->a_frag;
 		if (maps)
@@ -753,7 +742,7 @@ top_load_arenas(struct top_model *m, const struct top_run *run, bool end,
 		a->a_imported = top_u64(st, 4);
 		a->a_free_segs = top_u64(st, 5);
 		a->a_largest = top_u64(st, 6);
-		a->a_frag = top_frag(a->a_total, a->a_inuse, a->a_largest);
+		a->a_frag = vmem_frag(a->a_total, a->a_inuse, a->a_largest);
 	}
 	top_depths(m);
 	return top_done(run, st, rc);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -692,6 +693,23 @@ util_pct(char *buf, size_t len, double part, double whole)
 	else
 		snprintf(buf, len, "%.1f%%", 100.0 * part / whole);
 	return buf;
+}
+
+const char *
+util_secs(char *buf, size_t len, uint64_t ns)
+{
+	snprintf(buf, len, "%" PRIu64 ".%09" PRIu64, ns / 1000000000,
+	    ns % 1000000000);
+	return buf;
+}
+
+uint64_t
+util_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 void

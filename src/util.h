@@ -337,4 +337,10 @@ int util_db_find_run(struct kml_db *db, const char *path, int64_t id);
  */
 const char *util_pct(char *buf, size_t len, double part, double whole);
 
+/* util_secs: ns as seconds with nine decimals ("1.500000000") into buf.  => buf. */
+const char *util_secs(char *buf, size_t len, uint64_t ns);
+
+/* util_now_ns: the monotonic clock (CLOCK_MONOTONIC), ns. */
+uint64_t util_now_ns(void);
+
 #endif /* KMEMLAB_UTIL_H */

@@ -177,6 +177,14 @@ const char *pool_cache_name(pool_cache_t pc);
 void pool_cache_stats(pool_cache_t pc, struct pool_cache_stats *st);
 
 /*
+ * pool_cache_inuse: objects out with callers, from the cache's statistics
+ * cs and its pool's ps: the pool's items in use less those cached in
+ * magazines (0 if the magazines hold more).
+ */
+uint64_t pool_cache_inuse(const struct pool_cache_stats *cs,
+    const struct pool_stats *ps);
+
+/*
  * pool_cache_peak: the most objects pc has had out with callers at once
  * (gets that returned an object less puts of its objects), since it was
  * created.  Kept apart from struct pool_cache_stats: a high-water mark,

@@ -269,6 +269,14 @@ void vmem_stats(vmem_t *vm, struct vmem_stats *st);
  */
 void vmem_counters(vmem_t *vm, struct vmem_stats *st);
 
+/*
+ * vmem_frag: the fragmentation of an arena with total bytes, inuse of
+ * them allocated and largest_free the largest free segment:
+ * 1 - largest free / free, 0 when nothing is free (as time series and
+ * reports show it).
+ */
+double vmem_frag(uint64_t total, uint64_t inuse, uint64_t largest_free);
+
 /* vmem_lockstat: the statistics of vm's lock. */
 void vmem_lockstat(vmem_t *vm, struct kml_lockstat *ls);
 
