@@ -572,65 +572,40 @@ top_run_sample_at(const struct top_run *run, uint64_t vtime)
 	return (long)lo - 1;
 }
 
+/* top_times: n * per (figures of top_u64), TOP_NONE when either is. */
+static uint64_t
+top_times(uint64_t n, uint64_t per)
+{
+	return n == TOP_NONE || per == TOP_NONE ? TOP_NONE : n * per;
+}
+
 /*
- * top_load_cache_samples: the caches of run at sample time vtime into
- * m's caches (static figures from the caches table when the run has it).
+ * top_load_caches: the caches of run into m's: the caches table (end),
+ * or the cache_samples at vtime with the caches table's static figures
+ * when the run has it.  Both queries give the same columns; a sample
+ * has no allocs, frees, fails or depot hits (NULL).
  * => 0, or -1 after reporting.
  */
 static int
-top_load_cache_samples(struct top_model *m, const struct top_run *run,
+top_load_caches(struct top_model *m, const struct top_run *run, bool end,
     uint64_t vtime)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = top_q(run, "SELECT s.name, s.inuse, s.cached, s.pages, "
-	    "s.magsize, s.hits, s.misses, c.objsize, c.pool_itemsperpage, "
-	    "c.pool_pagesize FROM cache_samples s LEFT JOIN caches c "
-	    "ON c.run_id = s.run_id AND c.name = s.name "
-	    "WHERE s.run_id = ?1 AND s.vtime = ?2 ORDER BY s.rowid",
-	    (int64_t)vtime)) == NULL)
-		return -1;
-	m->m_ncaches = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct top_cache *c;
-		uint64_t ipp, psz;
-
-		m->m_caches = top_grow(m->m_caches, m->m_ncaches,
-		    &m->m_capcaches, sizeof(*m->m_caches));
-		c = &m->m_caches[m->m_ncaches++];
-		memset(c, 0, sizeof(*c));
-		top_copy(c->c_name, sizeof(c->c_name), util_db_text(st, 0, ""));
-		c->c_inuse = top_u64(st, 1);
-		c->c_cached = top_u64(st, 2);
-		c->c_pages = top_u64(st, 3);
-		c->c_mag = top_u64(st, 4);
-		c->c_hits = top_u64(st, 5);
-		c->c_misses = top_u64(st, 6);
-		c->c_gets = c->c_hits + c->c_misses;
-		c->c_size = top_u64(st, 7);
-		ipp = top_u64(st, 8);
-		psz = top_u64(st, 9);
-		c->c_total = ipp != TOP_NONE ? c->c_pages * ipp : TOP_NONE;
-		c->c_memory = psz != TOP_NONE ? c->c_pages * psz : TOP_NONE;
-		c->c_allocs = c->c_frees = c->c_fails = TOP_NONE;
-		c->c_dhits = TOP_NONE;
-	}
-	return top_done(run, st, rc);
-}
-
-/* top_load_caches: the caches table of run into m.  => 0, or -1. */
-static int
-top_load_caches(struct top_model *m, const struct top_run *run)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = top_q(run, "SELECT name, objsize, inuse, pages, "
+	st = end ? top_q(run, "SELECT name, objsize, inuse, pages, "
 	    "pool_itemsperpage, pool_pagesize, allocs, frees, fails, "
 	    "cpu_gets, cpu_hits, cpu_misses, depot_get_hits, magsize, "
 	    "cpu_cached + depot_cached FROM caches WHERE run_id = ?1 "
-	    "ORDER BY idx", 0)) == NULL)
+	    "ORDER BY idx", 0) :
+	    top_q(run, "SELECT s.name, c.objsize, s.inuse, s.pages, "
+	    "c.pool_itemsperpage, c.pool_pagesize, NULL, NULL, NULL, "
+	    "s.hits + s.misses, s.hits, s.misses, NULL, s.magsize, s.cached "
+	    "FROM cache_samples s LEFT JOIN caches c "
+	    "ON c.run_id = s.run_id AND c.name = s.name "
+	    "WHERE s.run_id = ?1 AND s.vtime = ?2 ORDER BY s.rowid",
+	    (int64_t)vtime);
+	if (st == NULL)
 		return -1;
 	m->m_ncaches = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -644,8 +619,8 @@ top_load_caches(struct top_model *m, const struct top_run *run)
 		c->c_size = top_u64(st, 1);
 		c->c_inuse = top_u64(st, 2);
 		c->c_pages = top_u64(st, 3);
-		c->c_total = c->c_pages * top_u64(st, 4);
-		c->c_memory = c->c_pages * top_u64(st, 5);
+		c->c_total = top_times(c->c_pages, top_u64(st, 4));
+		c->c_memory = top_times(c->c_pages, top_u64(st, 5));
 		c->c_allocs = top_u64(st, 6);
 		c->c_frees = top_u64(st, 7);
 		c->c_fails = top_u64(st, 8);
@@ -896,7 +871,7 @@ top_load_at(struct top_model *m, const struct top_run *run, long k, bool end)
 
 	if (end) {
 		m->m_vtime = run->r_vend;
-		if (top_load_caches(m, run) != 0 ||
+		if (top_load_caches(m, run, true, 0) != 0 ||
 		    top_load_cpus(m, run, true, 0) != 0 ||
 		    top_load_end(m, run) != 0)
 			return -1;
@@ -912,7 +887,7 @@ top_load_at(struct top_model *m, const struct top_run *run, long k, bool end)
 		top_zero_cpus(m, run->r_cpus);
 		return 0;
 	}
-	if (top_load_cache_samples(m, run, t) != 0 ||
+	if (top_load_caches(m, run, false, t) != 0 ||
 	    top_load_cpus(m, run, false, t) != 0)
 		return -1;
 	return 0;
