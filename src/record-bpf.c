@@ -886,9 +886,21 @@ record_bpf_poll(struct record_bpf *rb, int timeout_ms, char *errbuf,
 	int rv;
 
 	rb->rb_count = 0;
-	rv = timeout_ms > 0 ? ring_buffer__poll(rb->rb_ring, timeout_ms) :
-	    ring_buffer__consume(rb->rb_ring);
-	if (rv < 0 && rv != -EINTR)
+	/*
+	 * The programs wake the reader only once a quarter of the buffer
+	 * waits (rec_submit): below that epoll reports nothing, and
+	 * ring_buffer__poll, which reads only the rings epoll names, reads
+	 * nothing when it times out.  So what is there is read anyway after
+	 * the wait, and at a low event rate the events are read at every
+	 * timeout, not when the buffer has filled.
+	 */
+	if (timeout_ms > 0) {
+		rv = ring_buffer__poll(rb->rb_ring, timeout_ms);
+		if (rv < 0 && rv != -EINTR)
+			return record_bpf_err(errbuf, errlen,
+			    "reading the ring buffer: %s", strerror(-rv));
+	}
+	if ((rv = ring_buffer__consume(rb->rb_ring)) < 0)
 		return record_bpf_err(errbuf, errlen,
 		    "reading the ring buffer: %s", strerror(-rv));
 	return rb->rb_count;

@@ -159,7 +159,8 @@ rec_drop(void)
  * rec_submit: hand e to the reader.  Waking the reader up for every
  * event (the ring buffer's default whenever it has caught up) costs a
  * wakeup per event; so the reader is woken only once wakeup_bytes are
- * waiting, and otherwise finds the events when its poll times out.
+ * waiting, and otherwise reads the events after its wait times out
+ * (record_bpf_poll).
  */
 static __always_inline void
 rec_submit(struct kml_rec_event *e)
