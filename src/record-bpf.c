@@ -103,7 +103,6 @@ struct record_bpf {
 	unsigned rb_multi;		/* the kernel's BPF_TRACE_UPROBE_MULTI, 0: none */
 	record_fn rb_fn;
 	void *rb_arg;
-	int rb_count;			/* events handled by this poll */
 };
 
 /* The last message of libbpf at warning level, for errors without -v. */
@@ -763,7 +762,6 @@ record_bpf_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct kml_rec_event))
 		return 0;
-	rb->rb_count++;
 	return rb->rb_fn(rb->rb_arg, data);
 }
 
@@ -883,9 +881,8 @@ int
 record_bpf_poll(struct record_bpf *rb, int timeout_ms, char *errbuf,
     size_t errlen)
 {
-	int rv;
+	int n = 0, rv;
 
-	rb->rb_count = 0;
 	/*
 	 * The programs wake the reader only once a quarter of the buffer
 	 * waits (rec_submit): below that epoll reports nothing, and
@@ -899,11 +896,13 @@ record_bpf_poll(struct record_bpf *rb, int timeout_ms, char *errbuf,
 		if (rv < 0 && rv != -EINTR)
 			return record_bpf_err(errbuf, errlen,
 			    "reading the ring buffer: %s", strerror(-rv));
+		if (rv > 0)
+			n = rv;
 	}
 	if ((rv = ring_buffer__consume(rb->rb_ring)) < 0)
 		return record_bpf_err(errbuf, errlen,
 		    "reading the ring buffer: %s", strerror(-rv));
-	return rb->rb_count;
+	return n + rv;
 }
 
 unsigned
