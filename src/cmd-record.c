@@ -195,7 +195,6 @@ struct cmd_record_run {
 	struct record_ksyms *r_ksyms;	/* NULL: user mode only */
 	struct cmd_record_site *r_sites;
 	bool r_failed;			/* a write failed: stop */
-	char r_err[1024];		/* its message */
 	uint64_t r_ops[KML_OP_COUNT];	/* events written, per operation */
 	uint64_t r_live[KML_OP_COUNT];	/* r_ops at the last live line */
 	uint64_t *r_drops;		/* drops written, per CPU */
@@ -589,7 +588,8 @@ cmd_record_site(struct cmd_record_run *run, uint64_t addr)
 /*
  * cmd_record_event: one ring buffer record to a trace event (as
  * lib/import.c makes it from the same tracepoint's text), written.
- * => returns 0, or -1 after a write error (r_err).
+ * => returns 0, or -1 after a write error (r_failed, the message is
+ *    the writer's).
  */
 static int
 cmd_record_event(void *arg, const struct kml_rec_event *r)
@@ -649,8 +649,6 @@ cmd_record_event(void *arg, const struct kml_rec_event *r)
 		}
 	}
 	if (kml_trace_write(run->r_w, &ev) != 0) {
-		snprintf(run->r_err, sizeof(run->r_err), "%s",
-		    kml_trace_errmsg(run->r_w));
 		run->r_failed = true;
 		return -1;
 	}
@@ -796,6 +794,27 @@ struct cmd_record_end {
 };
 
 /*
+ * cmd_record_poll: record_bpf_poll into the trace, waiting up to ms.
+ * => returns the events read, or -1 after reporting (a write or a read
+ *    failed).
+ */
+static int
+cmd_record_poll(struct cmd_record_run *run, struct record_bpf *rb, int ms)
+{
+	char err[512];
+	int n;
+
+	n = record_bpf_poll(rb, ms, err, sizeof(err));
+	if (run->r_failed) {
+		util_error("%s", kml_trace_errmsg(run->r_w));
+		return -1;
+	}
+	if (n < 0)
+		util_error("%s", err);
+	return n;
+}
+
+/*
  * cmd_record_loop: read the ring buffer into the trace until the end
  * (see the top of the file), then what is left in it and the drops.
  * => returns 0, or -1 after reporting.
@@ -809,19 +828,11 @@ cmd_record_loop(struct cmd_record_run *run, struct record_bpf *rb,
 	bool stream = strcmp(a->a_output, "-") == 0;
 	uint64_t start = util_now_ns(), last_flush = start;
 	uint64_t last_live = start, now;
-	char err[512];
 	int n;
 
 	for (;;) {
-		n = record_bpf_poll(rb, CMD_RECORD_POLL_MS, err, sizeof(err));
-		if (run->r_failed) {
-			util_error("%s", run->r_err);
+		if (cmd_record_poll(run, rb, CMD_RECORD_POLL_MS) < 0)
 			return -1;
-		}
-		if (n < 0) {
-			util_error("%s", err);
-			return -1;
-		}
 		if (cmd_record_take_drops(run, rb) != 0)
 			return -1;
 		now = util_now_ns();
@@ -852,17 +863,10 @@ cmd_record_loop(struct cmd_record_run *run, struct record_bpf *rb,
 		}
 	}
 	/* What is in the ring buffer now came before the end. */
-	do {
-		n = record_bpf_poll(rb, 0, err, sizeof(err));
-		if (run->r_failed) {
-			util_error("%s", run->r_err);
-			return -1;
-		}
-		if (n < 0) {
-			util_error("%s", err);
-			return -1;
-		}
-	} while (n > 0);
+	while ((n = cmd_record_poll(run, rb, 0)) > 0)
+		continue;
+	if (n < 0)
+		return -1;
 	if (run->r_live_shown)
 		fputs("\r\033[K", stderr);
 	return cmd_record_take_drops(run, rb);
