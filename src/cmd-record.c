@@ -634,12 +634,8 @@ cmd_record_event(void *arg, const struct kml_rec_event *r)
 		if (r->r_site != 0)
 			ev.te_site = cmd_record_site(run, r->r_site);
 		ev.te_gfp = r->r_gfp;
-		if (gfpflags_allow_blocking(r->r_gfp))
-			ev.te_flags |= KML_TEF_SLEEP;
-		if (r->r_gfp & __GFP_ZERO)
-			ev.te_flags |= KML_TEF_ZERO;
-		if ((r->r_gfp & __GFP_ACCOUNT) ||
-		    (r->r_flags & KML_REC_F_ACCOUNT))
+		ev.te_flags |= gfp_tef_flags(r->r_gfp);
+		if (r->r_flags & KML_REC_F_ACCOUNT)
 			ev.te_flags |= KML_TEF_ACCOUNT;
 		if ((r->r_op == KML_OP_CACHE_ALLOC ||
 		    r->r_op == KML_OP_CACHE_FREE) && r->r_cache[0] != '\0') {
