@@ -1122,12 +1122,7 @@ import_fields(struct kml_import *imp, const struct import_line *il,
 		if (import_gfp(imp, il, vs[IK_GFP], ve[IK_GFP], &gfp) != 0)
 			return -1;
 		ev->te_gfp = gfp;
-		if (gfpflags_allow_blocking(gfp))
-			ev->te_flags |= KML_TEF_SLEEP;
-		if (gfp & __GFP_ZERO)
-			ev->te_flags |= KML_TEF_ZERO;
-		if (gfp & __GFP_ACCOUNT)
-			ev->te_flags |= KML_TEF_ACCOUNT;
+		ev->te_flags |= gfp_tef_flags(gfp);
 	}
 	if ((have & IKB(IK_ACCOUNTED)) && (ed->ed_need & IKB(IK_GFP))) {
 		const char *s = vs[IK_ACCOUNTED], *e = ve[IK_ACCOUNTED];

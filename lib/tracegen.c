@@ -1111,12 +1111,12 @@ tg_event(const struct tg_cpu *c, struct kml_trace_event *ev)
 	ev->te_ctx = KML_CTX_THREAD;
 }
 
-/* tg_gfp: set ev's gfp and the sleep flag it implies. */
+/* tg_gfp: set ev's gfp and the flags it implies (gfp_tef_flags). */
 static void
 tg_gfp(struct kml_trace_event *ev, gfp_t gfp)
 {
 	ev->te_gfp = gfp;
-	ev->te_flags = gfpflags_allow_blocking(gfp) ? KML_TEF_SLEEP : 0;
+	ev->te_flags = gfp_tef_flags(gfp);
 }
 
 /*

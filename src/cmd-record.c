@@ -173,13 +173,15 @@ struct cmd_record_args {
 	bool a_kernel, a_user;		/* -k, -u */
 	pid_t a_pid;			/* -p, 0: none */
 	const char *a_pidarg;		/* -p as given */
-	const char *a_comm;		/* -c */
 	uint64_t a_duration_ns;		/* -d, 0: none */
 	unsigned a_events;		/* --events, 0: not given */
-	uint64_t a_buffer;		/* --buffer */
-	const char *a_lib, *a_prefix;	/* --lib, --prefix */
-	bool a_quiet, a_verbose;	/* -q, -v */
+	bool a_quiet;			/* -q */
 	char **a_cmd;			/* the command, NULL: none */
+	/*
+	 * What to record: -c, --buffer, --lib, --prefix and -v from the
+	 * parser, the events from cmd_record_mode, the processes later.
+	 */
+	struct record_config a_rc;
 };
 
 /* One entry of the call-site cache. */
@@ -195,7 +197,6 @@ struct cmd_record_run {
 	struct record_ksyms *r_ksyms;	/* NULL: user mode only */
 	struct cmd_record_site *r_sites;
 	bool r_failed;			/* a write failed: stop */
-	char r_err[1024];		/* its message */
 	uint64_t r_ops[KML_OP_COUNT];	/* events written, per operation */
 	uint64_t r_live[KML_OP_COUNT];	/* r_ops at the last live line */
 	uint64_t *r_drops;		/* drops written, per CPU */
@@ -279,9 +280,9 @@ cmd_record_args(int argc, char **argv, struct cmd_record_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->a_output = CMD_RECORD_OUTPUT;
-	a->a_buffer = CMD_RECORD_BUFFER;
-	a->a_lib = "libc";
-	a->a_prefix = "";
+	a->a_rc.rc_buffer = CMD_RECORD_BUFFER;
+	a->a_rc.rc_lib = "libc";
+	a->a_rc.rc_prefix = "";
 	while ((ch = getopt_long(argc, argv, "+:o:kup:c:d:e:b:qvh",
 	    cmd_record_longopts, NULL)) != -1) {
 		switch (ch) {
@@ -308,7 +309,7 @@ cmd_record_args(int argc, char **argv, struct cmd_record_args *a)
 			    strlen(optarg) >= KML_REC_COMMLEN)
 				return util_bad("comm", optarg,
 				    "not 1 to 15 bytes long");
-			a->a_comm = optarg;
+			a->a_rc.rc_comm = optarg;
 			break;
 		case 'd':
 			if (util_parse_uint(optarg, 1000000, &v,
@@ -332,19 +333,19 @@ cmd_record_args(int argc, char **argv, struct cmd_record_args *a)
 				return util_bad("buffer", optarg,
 				    "not a power of two from the page size "
 				    "to 1G");
-			a->a_buffer = v;
+			a->a_rc.rc_buffer = (uint32_t)v;
 			break;
 		case CMD_RECORD_OPT_LIB:
-			a->a_lib = optarg;
+			a->a_rc.rc_lib = optarg;
 			break;
 		case CMD_RECORD_OPT_PREFIX:
-			a->a_prefix = optarg;
+			a->a_rc.rc_prefix = optarg;
 			break;
 		case 'q':
 			a->a_quiet = true;
 			break;
 		case 'v':
-			a->a_verbose = true;
+			a->a_rc.rc_verbose = true;
 			break;
 		case 'h':
 			cmd_print_help(stdout, &cmd_record_entry);
@@ -367,13 +368,14 @@ cmd_record_args(int argc, char **argv, struct cmd_record_args *a)
 }
 
 /*
- * cmd_record_mode: the events to record (rc_events, rc_asked) from the
- * mode options, --events and whether a process is traced.
+ * cmd_record_mode: the events to record (a_rc's rc_events, rc_asked)
+ * from the mode options, --events and whether a process is traced.
  * => returns -1 to go on, or KML_EXIT_USAGE after reporting.
  */
 static int
-cmd_record_mode(const struct cmd_record_args *a, struct record_config *rc)
+cmd_record_mode(struct cmd_record_args *a)
 {
+	struct record_config *rc = &a->a_rc;
 	bool kernel = a->a_kernel, user = a->a_user;
 	bool target = a->a_pid != 0 || a->a_cmd != NULL;
 	unsigned ev;
@@ -442,9 +444,9 @@ cmd_record_catch(void)
 static void
 cmd_record_uncatch(void)
 {
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
+	util_catch(SIGINT, SIG_DFL, false);
+	util_catch(SIGTERM, SIG_DFL, false);
+	util_catch(SIGPIPE, SIG_DFL, false);
 }
 
 /* ---- the process traced */
@@ -512,8 +514,8 @@ cmd_record_spawn(char **argv, bool to_stderr, struct cmd_record_child *c)
 			dup2(STDERR_FILENO, STDOUT_FILENO);
 		execvp(argv[0], argv);
 		err = errno;
-		if (write(st[1], &err, sizeof(err)) != (ssize_t)sizeof(err))
-			_exit(127);
+		/* should this fail, the parent reads EOF and sees status 127 */
+		(void)!write(st[1], &err, sizeof(err));
 		_exit(127);
 	}
 	close(go[0]);
@@ -564,21 +566,27 @@ cmd_record_abandon(struct cmd_record_child *c)
 /* ---- events */
 
 /*
- * cmd_record_site: the call site of kernel address addr as a string, from
- * the cache or the symbols.  => valid until the next call.
+ * cmd_record_site: the call site addr as a string, from the cache, else
+ * from the kernel's symbols, or for a user-space site (user) as a
+ * number.  Kernel addresses are in the top half of the address space,
+ * user ones below, so one cache serves both.
+ * => valid until the next call.
  */
 static const char *
-cmd_record_site(struct cmd_record_run *run, uint64_t addr)
+cmd_record_site(struct cmd_record_run *run, uint64_t addr, bool user)
 {
 	static char scratch[1024];
 	struct cmd_record_site *s;
-	const char *str;
+	const char *str = scratch;
 
 	s = &run->r_sites[(addr ^ (addr >> 11)) & (CMD_RECORD_SITES - 1)];
 	if (s->s_addr == addr)
 		return s->s_str;
-	str = record_ksyms_format(run->r_ksyms, addr, scratch,
-	    sizeof(scratch));
+	if (user)
+		snprintf(scratch, sizeof(scratch), "0x%" PRIx64, addr);
+	else
+		str = record_ksyms_format(run->r_ksyms, addr, scratch,
+		    sizeof(scratch));
 	if (strlen(str) < sizeof(s->s_str)) {
 		memcpy(s->s_str, str, strlen(str) + 1);
 		s->s_addr = addr;
@@ -589,7 +597,8 @@ cmd_record_site(struct cmd_record_run *run, uint64_t addr)
 /*
  * cmd_record_event: one ring buffer record to a trace event (as
  * lib/import.c makes it from the same tracepoint's text), written.
- * => returns 0, or -1 after a write error (r_err).
+ * => returns 0, or -1 after a write error (r_failed, the message is
+ *    the writer's).
  */
 static int
 cmd_record_event(void *arg, const struct kml_rec_event *r)
@@ -597,7 +606,7 @@ cmd_record_event(void *arg, const struct kml_rec_event *r)
 	struct cmd_record_run *run = arg;
 	struct kml_trace_event ev;
 	char comm[KML_REC_COMMLEN + 1], cache[KML_REC_CACHELEN + 1];
-	char usite[32];
+	bool user = (r->r_flags & KML_REC_F_USER) != 0;
 
 	if (r->r_op == 0 || r->r_op > KML_OP_VALLOC)
 		return 0;
@@ -617,12 +626,9 @@ cmd_record_event(void *arg, const struct kml_rec_event *r)
 	comm[KML_REC_COMMLEN] = '\0';
 	if (comm[0] != '\0')
 		ev.te_comm = comm;
-	if (r->r_flags & KML_REC_F_USER) {
-		if (r->r_site != 0) {
-			snprintf(usite, sizeof(usite), "0x%" PRIx64,
-			    (uint64_t)r->r_site);
-			ev.te_site = usite;
-		}
+	if (r->r_site != 0)
+		ev.te_site = cmd_record_site(run, r->r_site, user);
+	if (user) {
 		if (r->r_op == KML_OP_CALLOC) {
 			ev.te_count = r->r_aux;
 			ev.te_flags |= KML_TEF_ZERO;
@@ -631,15 +637,9 @@ cmd_record_event(void *arg, const struct kml_rec_event *r)
 		    r->r_op == KML_OP_ALIGNED_ALLOC)
 			ev.te_align = r->r_aux;
 	} else {
-		if (r->r_site != 0)
-			ev.te_site = cmd_record_site(run, r->r_site);
 		ev.te_gfp = r->r_gfp;
-		if (gfpflags_allow_blocking(r->r_gfp))
-			ev.te_flags |= KML_TEF_SLEEP;
-		if (r->r_gfp & __GFP_ZERO)
-			ev.te_flags |= KML_TEF_ZERO;
-		if ((r->r_gfp & __GFP_ACCOUNT) ||
-		    (r->r_flags & KML_REC_F_ACCOUNT))
+		ev.te_flags |= gfp_tef_flags(r->r_gfp);
+		if (r->r_flags & KML_REC_F_ACCOUNT)
 			ev.te_flags |= KML_TEF_ACCOUNT;
 		if ((r->r_op == KML_OP_CACHE_ALLOC ||
 		    r->r_op == KML_OP_CACHE_FREE) && r->r_cache[0] != '\0') {
@@ -649,8 +649,6 @@ cmd_record_event(void *arg, const struct kml_rec_event *r)
 		}
 	}
 	if (kml_trace_write(run->r_w, &ev) != 0) {
-		snprintf(run->r_err, sizeof(run->r_err), "%s",
-		    kml_trace_errmsg(run->r_w));
 		run->r_failed = true;
 		return -1;
 	}
@@ -796,6 +794,27 @@ struct cmd_record_end {
 };
 
 /*
+ * cmd_record_poll: record_bpf_poll into the trace, waiting up to ms.
+ * => returns the events read, or -1 after reporting (a write or a read
+ *    failed).
+ */
+static int
+cmd_record_poll(struct cmd_record_run *run, struct record_bpf *rb, int ms)
+{
+	char err[512];
+	int n;
+
+	n = record_bpf_poll(rb, ms, err, sizeof(err));
+	if (run->r_failed) {
+		util_error("%s", kml_trace_errmsg(run->r_w));
+		return -1;
+	}
+	if (n < 0)
+		util_error("%s", err);
+	return n;
+}
+
+/*
  * cmd_record_loop: read the ring buffer into the trace until the end
  * (see the top of the file), then what is left in it and the drops.
  * => returns 0, or -1 after reporting.
@@ -809,19 +828,11 @@ cmd_record_loop(struct cmd_record_run *run, struct record_bpf *rb,
 	bool stream = strcmp(a->a_output, "-") == 0;
 	uint64_t start = util_now_ns(), last_flush = start;
 	uint64_t last_live = start, now;
-	char err[512];
 	int n;
 
 	for (;;) {
-		n = record_bpf_poll(rb, CMD_RECORD_POLL_MS, err, sizeof(err));
-		if (run->r_failed) {
-			util_error("%s", run->r_err);
+		if (cmd_record_poll(run, rb, CMD_RECORD_POLL_MS) < 0)
 			return -1;
-		}
-		if (n < 0) {
-			util_error("%s", err);
-			return -1;
-		}
 		if (cmd_record_take_drops(run, rb) != 0)
 			return -1;
 		now = util_now_ns();
@@ -852,17 +863,10 @@ cmd_record_loop(struct cmd_record_run *run, struct record_bpf *rb,
 		}
 	}
 	/* What is in the ring buffer now came before the end. */
-	do {
-		n = record_bpf_poll(rb, 0, err, sizeof(err));
-		if (run->r_failed) {
-			util_error("%s", run->r_err);
-			return -1;
-		}
-		if (n < 0) {
-			util_error("%s", err);
-			return -1;
-		}
-	} while (n > 0);
+	while ((n = cmd_record_poll(run, rb, 0)) > 0)
+		continue;
+	if (n < 0)
+		return -1;
 	if (run->r_live_shown)
 		fputs("\r\033[K", stderr);
 	return cmd_record_take_drops(run, rb);
@@ -927,7 +931,7 @@ cmd_record_exec(int argc, char **argv)
 	struct cmd_record_end end;
 	struct cmd_record_args a;
 	struct cmd_record_run run;
-	struct record_config rc;
+	struct record_config *rc = &a.a_rc;
 	struct record_bpf *rb;
 	char err[1024];
 	uint64_t start, events, bytes;
@@ -936,8 +940,7 @@ cmd_record_exec(int argc, char **argv)
 
 	if ((status = cmd_record_args(argc, argv, &a)) >= 0)
 		return status;
-	memset(&rc, 0, sizeof(rc));
-	if ((status = cmd_record_mode(&a, &rc)) >= 0)
+	if ((status = cmd_record_mode(&a)) >= 0)
 		return status;
 	if (util_refuse_tty(a.a_output))
 		return KML_EXIT_USAGE;
@@ -945,16 +948,11 @@ cmd_record_exec(int argc, char **argv)
 		util_error("-p %s: no such process", a.a_pidarg);
 		return KML_EXIT_RUNTIME;
 	}
-	rc.rc_self = getpid();
-	rc.rc_target = a.a_pid;
-	rc.rc_target_arg = a.a_pidarg;
-	rc.rc_comm = a.a_comm;
-	rc.rc_lib = a.a_lib;
-	rc.rc_prefix = a.a_prefix;
-	rc.rc_buffer = (uint32_t)a.a_buffer;
-	rc.rc_verbose = a.a_verbose;
-	rc.rc_cache_struct = getenv("KMEMLAB_RECORD_CACHE_STRUCT") != NULL;
-	if (record_check(&rc, err, sizeof(err)) != 0) {
+	rc->rc_self = getpid();
+	rc->rc_target = a.a_pid;
+	rc->rc_target_arg = a.a_pidarg;
+	rc->rc_cache_struct = getenv("KMEMLAB_RECORD_CACHE_STRUCT") != NULL;
+	if (record_check(rc, err, sizeof(err)) != 0) {
 		util_error("%s", err);
 		return KML_EXIT_RUNTIME;
 	}
@@ -969,7 +967,7 @@ cmd_record_exec(int argc, char **argv)
 	}
 	run.r_drops = xcalloc(run.r_ncpu, sizeof(*run.r_drops));
 	run.r_dropnow = xcalloc(run.r_ncpu, sizeof(*run.r_dropnow));
-	if ((rc.rc_events & RECORD_EV_KERNEL) != 0) {
+	if ((rc->rc_events & RECORD_EV_KERNEL) != 0) {
 		if ((run.r_ksyms = record_ksyms_load("/proc/kallsyms", err,
 		    sizeof(err))) == NULL) {
 			util_error("%s", err);
@@ -979,9 +977,8 @@ cmd_record_exec(int argc, char **argv)
 		if (record_ksyms_count(run.r_ksyms) == 0 && !a.a_quiet)
 			util_error("/proc/kallsyms shows no addresses: call "
 			    "sites are recorded as numbers");
-		run.r_sites = xcalloc(CMD_RECORD_SITES,
-		    sizeof(*run.r_sites));
 	}
+	run.r_sites = xcalloc(CMD_RECORD_SITES, sizeof(*run.r_sites));
 	/* The output first: a bad -o fails before anything is started. */
 	if (cmd_record_open_output(&run, argc, argv) != 0) {
 		status = KML_EXIT_RUNTIME;
@@ -994,9 +991,9 @@ cmd_record_exec(int argc, char **argv)
 			status = KML_EXIT_RUNTIME;
 			goto out;
 		}
-		rc.rc_target = child.c_pid;
+		rc->rc_target = child.c_pid;
 	}
-	if ((rb = record_bpf_open(&rc, cmd_record_event, &run, err,
+	if ((rb = record_bpf_open(rc, cmd_record_event, &run, err,
 	    sizeof(err))) == NULL) {
 		util_error("%s", err);
 		if (child.c_pid > 0)

@@ -101,9 +101,9 @@ struct record_bpf {
 	int rb_fds[2];			/* uprobe_multi links, [0, rb_nfds) */
 	size_t rb_nfds;
 	unsigned rb_multi;		/* the kernel's BPF_TRACE_UPROBE_MULTI, 0: none */
+	bool rb_from_struct;		/* cache names: the tp_btf programs */
 	record_fn rb_fn;
 	void *rb_arg;
-	int rb_count;			/* events handled by this poll */
 };
 
 /* The last message of libbpf at warning level, for errors without -v. */
@@ -204,7 +204,7 @@ record_caps(void)
  * => returns 0, or -1 with a message.
  */
 static int
-record_tracefs(const struct record_config *rc, char *errbuf, size_t errlen)
+record_tracefs(char *errbuf, size_t errlen)
 {
 	struct statfs sf;
 
@@ -216,8 +216,7 @@ record_tracefs(const struct record_config *rc, char *errbuf, size_t errlen)
 		    "tracefs is not mounted on %s and mounting it failed: %s "
 		    "(as root: mount -t tracefs tracefs %s)", RECORD_TRACEFS,
 		    strerror(errno), RECORD_TRACEFS);
-	if (rc->rc_verbose)
-		util_error("mounted tracefs on %s", RECORD_TRACEFS);
+	record_bpf_note("mounted tracefs on %s", RECORD_TRACEFS);
 	return 0;
 }
 
@@ -226,6 +225,7 @@ record_check(const struct record_config *rc, char *errbuf, size_t errlen)
 {
 	uint64_t caps = record_caps();
 
+	record_bpf_verbose = rc->rc_verbose;
 	if (!(caps & (UINT64_C(1) << CAP_SYS_ADMIN)) &&
 	    (!(caps & (UINT64_C(1) << RECORD_CAP_BPF)) ||
 	    !(caps & (UINT64_C(1) << RECORD_CAP_PERFMON))))
@@ -238,7 +238,7 @@ record_check(const struct record_config *rc, char *errbuf, size_t errlen)
 		    "kernel built with CONFIG_DEBUG_INFO_BTF=y", RECORD_BTF,
 		    strerror(errno));
 	if ((rc->rc_events & RECORD_EV_KERNEL) != 0 &&
-	    record_tracefs(rc, errbuf, errlen) != 0)
+	    record_tracefs(errbuf, errlen) != 0)
 		return -1;
 	return 0;
 }
@@ -529,22 +529,22 @@ record_kernel_prog(struct record_skel *s, unsigned ev, bool from_struct)
 }
 
 /*
- * record_kernel_select: the kernel events to record (*evp) and their
- * programs' autoload.
+ * record_kernel_select: the kernel events to record (*evp), where the
+ * cache names come from (rb_from_struct), and the programs' autoload.
  * => returns 0, or -1 with a message (an asked tracepoint is missing,
  *    or none of the default set exists).
  */
 static int
-record_kernel_select(const struct record_config *rc, struct record_skel *s,
+record_kernel_select(const struct record_config *rc, struct record_bpf *rb,
     const struct btf *btf, unsigned *evp, char *errbuf, size_t errlen)
 {
-	bool from_struct = false;
+	struct record_skel *s = rb->rb_skel;
 	struct utsname u;
 	unsigned evs = 0;
 
 	if ((rc->rc_events & (RECORD_EV_BIT(RECORD_EV_CACHE_ALLOC) |
 	    RECORD_EV_BIT(RECORD_EV_CACHE_FREE))) != 0)
-		from_struct = record_cache_from_struct(rc, btf);
+		rb->rb_from_struct = record_cache_from_struct(rc, btf);
 	for (unsigned ev = 0; ev < RECORD_EV_MALLOC; ev++) {
 		if (!(rc->rc_events & RECORD_EV_BIT(ev)))
 			continue;
@@ -561,13 +561,13 @@ record_kernel_select(const struct record_config *rc, struct record_skel *s,
 			continue;
 		}
 		bpf_program__set_autoload(record_kernel_prog(s, ev,
-		    from_struct), true);
+		    rb->rb_from_struct), true);
 		evs |= RECORD_EV_BIT(ev);
 	}
 	if (evs == 0)
 		return record_bpf_err(errbuf, errlen,
 		    "none of the kmem tracepoints asked exists on this kernel");
-	if (from_struct)
+	if (rb->rb_from_struct)
 		record_bpf_note("cache names from the kmem_cache structure");
 	*evp = evs;
 	return 0;
@@ -660,12 +660,12 @@ record_user_attach(const struct record_config *rc, struct record_bpf *rb,
 	unsigned long eoffs[RECORD_EV_COUNT], roffs[RECORD_EV_COUNT];
 	__u64 ecook[RECORD_EV_COUNT], rcook[RECORD_EV_COUNT];
 	unsigned evs[RECORD_EV_COUNT], n = 0, ne = 0, nr = 0;
-	char lib[4096], who[64];
+	const char *who = rc->rc_target_arg != NULL ? rc->rc_target_arg :
+	    "kmemlab";
+	char lib[4096];
 	pid_t pid = rc->rc_target;
 	struct record_skel *s = rb->rb_skel;
 
-	snprintf(who, sizeof(who), rc->rc_target_arg != NULL ?
-	    "%s" : "kmemlab", rc->rc_target_arg);
 	if (record_lib_path(rc->rc_lib, rc->rc_target_arg != NULL ?
 	    rc->rc_target : rc->rc_self, who, lib, sizeof(lib), errbuf,
 	    errlen) != 0)
@@ -763,7 +763,6 @@ record_bpf_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct kml_rec_event))
 		return 0;
-	rb->rb_count++;
 	return rb->rb_fn(rb->rb_arg, data);
 }
 
@@ -821,7 +820,7 @@ record_bpf_open(const struct record_config *rc, record_fn fn, void *arg,
 		} else
 			record_bpf_note("this kernel's BTF does not say where "
 			    "__perf_regs is: every event in thread context");
-		if (record_kernel_select(rc, s, btf, &kevs, errbuf,
+		if (record_kernel_select(rc, rb, btf, &kevs, errbuf,
 		    errlen) != 0)
 			goto fail;
 	}
@@ -850,9 +849,7 @@ record_bpf_open(const struct record_config *rc, record_fn fn, void *arg,
 
 		if (!(kevs & RECORD_EV_BIT(ev)))
 			continue;
-		p = record_kernel_prog(s, ev, false);
-		if (!bpf_program__autoload(p))
-			p = record_kernel_prog(s, ev, true);
+		p = record_kernel_prog(s, ev, rb->rb_from_struct);
 		if ((rb->rb_links[rb->rb_nlinks] = bpf_program__attach(p)) ==
 		    NULL) {
 			record_bpf_err(errbuf, errlen,
@@ -883,15 +880,28 @@ int
 record_bpf_poll(struct record_bpf *rb, int timeout_ms, char *errbuf,
     size_t errlen)
 {
-	int rv;
+	int n = 0, rv;
 
-	rb->rb_count = 0;
-	rv = timeout_ms > 0 ? ring_buffer__poll(rb->rb_ring, timeout_ms) :
-	    ring_buffer__consume(rb->rb_ring);
-	if (rv < 0 && rv != -EINTR)
+	/*
+	 * The programs wake the reader only once a quarter of the buffer
+	 * waits (rec_submit): below that epoll reports nothing, and
+	 * ring_buffer__poll, which reads only the rings epoll names, reads
+	 * nothing when it times out.  So what is there is read anyway after
+	 * the wait, and at a low event rate the events are read at every
+	 * timeout, not when the buffer has filled.
+	 */
+	if (timeout_ms > 0) {
+		rv = ring_buffer__poll(rb->rb_ring, timeout_ms);
+		if (rv < 0 && rv != -EINTR)
+			return record_bpf_err(errbuf, errlen,
+			    "reading the ring buffer: %s", strerror(-rv));
+		if (rv > 0)
+			n = rv;
+	}
+	if ((rv = ring_buffer__consume(rb->rb_ring)) < 0)
 		return record_bpf_err(errbuf, errlen,
 		    "reading the ring buffer: %s", strerror(-rv));
-	return rb->rb_count;
+	return n + rv;
 }
 
 unsigned

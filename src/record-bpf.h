@@ -74,7 +74,10 @@ struct record_config {
 int record_check(const struct record_config *rc, char *errbuf,
     size_t errlen);
 
-/* Called for each event read from the ring buffer; non-zero stops. */
+/*
+ * Called for each event read from the ring buffer; a negative value
+ * stops the reading (record_bpf_poll then fails).
+ */
 typedef int (*record_fn)(void *arg, const struct kml_rec_event *e);
 
 struct record_bpf;
@@ -91,8 +94,8 @@ struct record_bpf *record_bpf_open(const struct record_config *rc,
 /*
  * record_bpf_poll: wait up to timeout_ms (0: not at all) for events and
  * hand every one in the ring buffer to the callback.
- * => returns the events handled, or -1 with a message in errbuf (a
- *    signal is not an error: 0).
+ * => returns the events read, or -1 with a message in errbuf (a signal
+ *    during the wait is not an error).
  */
 int record_bpf_poll(struct record_bpf *rb, int timeout_ms, char *errbuf,
     size_t errlen);

@@ -159,7 +159,8 @@ rec_drop(void)
  * rec_submit: hand e to the reader.  Waking the reader up for every
  * event (the ring buffer's default whenever it has caught up) costs a
  * wakeup per event; so the reader is woken only once wakeup_bytes are
- * waiting, and otherwise finds the events when its poll times out.
+ * waiting, and otherwise reads the events after its wait times out
+ * (record_bpf_poll).
  */
 static __always_inline void
 rec_submit(struct kml_rec_event *e)
@@ -240,6 +241,46 @@ rec_data_loc(void *ctx, __u32 loc)
 
 /* ---- kernel: slab */
 
+/*
+ * REC_ACCOUNTED: the accounted field of tracepoint record r, false where
+ * the running kernel's record has none (before 5.19).
+ */
+#define REC_ACCOUNTED(r) \
+	(bpf_core_field_exists((r)->accounted) && (r)->accounted)
+
+/*
+ * rec_kmem_alloc, rec_kmem_alloc_node, rec_kmem_free: an event of op
+ * from the record ctx laid out as the kernels before 6.1 have it, shared
+ * by kmalloc and kmem_cache_alloc (kmem_alloc, and kmem_alloc_node for
+ * their _node events), and by kfree and kmem_cache_free (kmem_free);
+ * none has the cache name.
+ */
+static __always_inline int
+rec_kmem_alloc(void *ctx, __u8 op)
+{
+	struct trace_event_raw_kmem_alloc *r = ctx;
+
+	return rec_slab(ctx, op, r->call_site, r->ptr, r->bytes_req,
+	    r->bytes_alloc, r->gfp_flags, REC_ACCOUNTED(r), NULL);
+}
+
+static __always_inline int
+rec_kmem_alloc_node(void *ctx, __u8 op)
+{
+	struct trace_event_raw_kmem_alloc_node *r = ctx;
+
+	return rec_slab(ctx, op, r->call_site, r->ptr, r->bytes_req,
+	    r->bytes_alloc, r->gfp_flags, REC_ACCOUNTED(r), NULL);
+}
+
+static __always_inline int
+rec_kmem_free(void *ctx, __u8 op)
+{
+	struct trace_event_raw_kmem_free *r = ctx;
+
+	return rec_slab(ctx, op, r->call_site, r->ptr, 0, 0, 0, false, NULL);
+}
+
 SEC("tracepoint/kmem/kmalloc")
 int
 kmalloc(void *ctx)
@@ -249,27 +290,15 @@ kmalloc(void *ctx)
 
 		return rec_slab(ctx, KML_REC_KMALLOC, r->call_site, r->ptr,
 		    r->bytes_req, r->bytes_alloc, r->gfp_flags, false, NULL);
-	} else {
-		struct trace_event_raw_kmem_alloc *r = ctx;
-		bool acc = false;
-
-		if (bpf_core_field_exists(r->accounted))
-			acc = r->accounted;
-		return rec_slab(ctx, KML_REC_KMALLOC, r->call_site, r->ptr,
-		    r->bytes_req, r->bytes_alloc, r->gfp_flags, acc, NULL);
 	}
+	return rec_kmem_alloc(ctx, KML_REC_KMALLOC);
 }
 
 SEC("tracepoint/kmem/kmalloc_node")
 int
-kmalloc_node(struct trace_event_raw_kmem_alloc_node *r)
+kmalloc_node(void *ctx)
 {
-	bool acc = false;
-
-	if (bpf_core_field_exists(r->accounted))
-		acc = r->accounted;
-	return rec_slab(r, KML_REC_KMALLOC, r->call_site, r->ptr, r->bytes_req,
-	    r->bytes_alloc, r->gfp_flags, acc, NULL);
+	return rec_kmem_alloc_node(ctx, KML_REC_KMALLOC);
 }
 
 SEC("tracepoint/kmem/kmem_cache_alloc")
@@ -285,27 +314,15 @@ cache_alloc(void *ctx)
 		return rec_slab(ctx, KML_REC_CACHE_ALLOC, r->call_site, r->ptr,
 		    r->bytes_req, r->bytes_alloc, r->gfp_flags, r->accounted,
 		    name);
-	} else {
-		struct trace_event_raw_kmem_alloc *r = ctx;
-		bool acc = false;
-
-		if (bpf_core_field_exists(r->accounted))
-			acc = r->accounted;
-		return rec_slab(ctx, KML_REC_CACHE_ALLOC, r->call_site, r->ptr,
-		    r->bytes_req, r->bytes_alloc, r->gfp_flags, acc, NULL);
 	}
+	return rec_kmem_alloc(ctx, KML_REC_CACHE_ALLOC);
 }
 
 SEC("tracepoint/kmem/kmem_cache_alloc_node")
 int
-cache_alloc_node(struct trace_event_raw_kmem_alloc_node *r)
+cache_alloc_node(void *ctx)
 {
-	bool acc = false;
-
-	if (bpf_core_field_exists(r->accounted))
-		acc = r->accounted;
-	return rec_slab(r, KML_REC_CACHE_ALLOC, r->call_site, r->ptr,
-	    r->bytes_req, r->bytes_alloc, r->gfp_flags, acc, NULL);
+	return rec_kmem_alloc_node(ctx, KML_REC_CACHE_ALLOC);
 }
 
 SEC("tracepoint/kmem/kfree")
@@ -315,14 +332,10 @@ kfree(void *ctx)
 	if (bpf_core_type_exists(struct trace_event_raw_kfree)) {
 		struct trace_event_raw_kfree *r = ctx;
 
-		return rec_slab(ctx, KML_REC_KFREE, r->call_site, r->ptr, 0, 0, 0,
-		    false, NULL);
-	} else {
-		struct trace_event_raw_kmem_free *r = ctx;
-
-		return rec_slab(ctx, KML_REC_KFREE, r->call_site, r->ptr, 0, 0, 0,
-		    false, NULL);
+		return rec_slab(ctx, KML_REC_KFREE, r->call_site, r->ptr, 0, 0,
+		    0, false, NULL);
 	}
+	return rec_kmem_free(ctx, KML_REC_KFREE);
 }
 
 SEC("tracepoint/kmem/kmem_cache_free")
@@ -335,25 +348,25 @@ cache_free(void *ctx)
 
 		if (bpf_core_field_exists(r->__data_loc_name))
 			name = rec_data_loc(ctx, r->__data_loc_name);
-		return rec_slab(ctx, KML_REC_CACHE_FREE, r->call_site, r->ptr, 0, 0,
-		    0, false, name);
-	} else {
-		struct trace_event_raw_kmem_free *r = ctx;
-
-		return rec_slab(ctx, KML_REC_CACHE_FREE, r->call_site, r->ptr, 0, 0,
-		    0, false, NULL);
+		return rec_slab(ctx, KML_REC_CACHE_FREE, r->call_site, r->ptr, 0,
+		    0, 0, false, name);
 	}
+	return rec_kmem_free(ctx, KML_REC_CACHE_FREE);
 }
 
-/* The cache name from the cache structure: kernels whose records lack it. */
+/*
+ * The cache name from the cache structure: kernels whose records lack it.
+ * The raw tracepoint has no accounted flag; the user side takes
+ * __GFP_ACCOUNT from the gfp mask, as for every event.
+ */
 SEC("tp_btf/kmem_cache_alloc")
 int
 BPF_PROG(cache_alloc_btf, unsigned long site, const void *ptr,
     struct kmem_cache *s, gfp_t gfp)
 {
 	return rec_slab(NULL, KML_REC_CACHE_ALLOC, site, ptr,
-	    BPF_CORE_READ(s, object_size), BPF_CORE_READ(s, size), gfp,
-	    (gfp & 0x400000u) != 0, BPF_CORE_READ(s, name));
+	    BPF_CORE_READ(s, object_size), BPF_CORE_READ(s, size), gfp, false,
+	    BPF_CORE_READ(s, name));
 }
 
 SEC("tp_btf/kmem_cache_free")

@@ -18,9 +18,11 @@
  * (Linux's gfpflags_allow_blocking).  The inline helpers at the end turn a
  * mask into the sleep flags of kmemlab's own allocators: pool(9) and
  * pool_cache(9) (PR_WAITOK or PR_NOWAIT, plus PR_ZERO), kmem(9) (KM_SLEEP
- * or KM_NOSLEEP) and uvm_km(9) (UVM_KMF_NOWAIT, UVM_KMF_ZERO).  The other
- * bits are carried along and recorded; kmemlab's allocators do not model
- * zones, reclaim modes, retry policies or cgroup accounting.
+ * or KM_NOSLEEP) and uvm_km(9) (UVM_KMF_NOWAIT, UVM_KMF_ZERO), and into
+ * the flags of a trace event (KML_TEF_*), which the importers, the
+ * recorder and the generator set alike.  The other bits are carried
+ * along and recorded; kmemlab's allocators do not model zones, reclaim
+ * modes, retry policies or cgroup accounting.
  */
 #ifndef KMEMLAB_GFP_H
 #define KMEMLAB_GFP_H
@@ -29,6 +31,7 @@
 #include <stddef.h>
 #include <kmemlab/kmem.h>
 #include <kmemlab/pool.h>
+#include <kmemlab/trace.h>
 #include <kmemlab/uvm_km.h>
 
 #ifdef __cplusplus
@@ -158,6 +161,19 @@ gfp_uvm_flags(gfp_t gfp)
 {
 	return (gfpflags_allow_blocking(gfp) ? 0 : UVM_KMF_NOWAIT) |
 	    ((gfp & __GFP_ZERO) ? UVM_KMF_ZERO : 0);
+}
+
+/*
+ * gfp_tef_flags: the trace event flags gfp implies: KML_TEF_SLEEP when it
+ * allows blocking, KML_TEF_ZERO for __GFP_ZERO, KML_TEF_ACCOUNT for
+ * __GFP_ACCOUNT.
+ */
+static inline uint8_t
+gfp_tef_flags(gfp_t gfp)
+{
+	return (uint8_t)((gfpflags_allow_blocking(gfp) ? KML_TEF_SLEEP : 0) |
+	    ((gfp & __GFP_ZERO) ? KML_TEF_ZERO : 0) |
+	    ((gfp & __GFP_ACCOUNT) ? KML_TEF_ACCOUNT : 0));
 }
 
 #ifdef __cplusplus

@@ -14,7 +14,8 @@
 #    filp and of names_cache, call sites as "symbol+0xoff", only that
 #    process's events, and must replay; -c keeps only one command;
 #    the whole system for a second: kmemlab's own process never appears;
-#  - streaming: record -o - | replay - and | trace info -;
+#  - streaming: record -o - | replay - and | trace info -; at a low
+#    event rate, events reach the reader while the command runs;
 #  - SIGINT and SIGTERM end a recording with exit 0 and a complete trailer;
 #  - drops: a 4096-byte ring buffer under a kernel-allocation load reports
 #    drops in the summary and in the trailer (trace info), not silently;
@@ -225,6 +226,51 @@ ok "record -o -: the command's output went to standard error" \
 ok "record -o - | trace info -: a whole trace" test $? = 0
 ok "record -o - | trace info -: its source" \
     grep -q '^source: *record (record -q --kernel -o - -- ' "$T/si.out"
+
+# a slow stream: a command that allocates a little once a second (the
+# shell makes a file and forks a sleep at each tick) must reach a reader
+# on the pipe while it runs, not when it ends.  It ticks until the test
+# makes $T/slow.stop (at most 60 times); cat keeps the stream as it
+# comes, and copies of it, read up to where it stops (no trailer yet),
+# must hold an event of the command before its sixth tick.
+slow_seen() {
+	[ -s "$T/slow.pid" ] || return 1
+	cp "$T/slow.kmt" "$T/slow.part"
+	"$KMEMLAB" trace dump "$T/slow.part" 2>/dev/null |
+	    awk -v p="$(cat "$T/slow.pid")" '
+		$1 ~ /^[0-9]/ && $3 ~ /\// { split($3, id, "/"); if (id[1] == p) n++ }
+		END { exit (n == 0) }'
+}
+{
+	"$KMEMLAB" record -q --kernel -o - -- sh -c '
+		echo $$ >"$1/slow.pid"
+		i=0
+		while [ ! -e "$1/slow.stop" ] && [ "$i" -lt 60 ]; do
+			: >"$1/slow.tick.$i"
+			i=$((i + 1))
+			sleep 1
+		done' sh "$T" 2>"$T/slow.err"
+	echo $? >"$T/slow.status"
+} | cat >"$T/slow.kmt" &
+slow=$!
+seen=0
+i=0
+while [ "$i" -lt 600 ] && [ ! -e "$T/slow.tick.6" ]; do
+	if slow_seen; then
+		seen=1
+		break
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
+: >"$T/slow.stop"
+ok "record -o - at a low rate: events reach the reader while the command runs" \
+    test "$seen" = 1
+wait "$slow"
+ok "record -o - at a low rate: exit 0" test "$(cat "$T/slow.status")" = 0
+run "$KMEMLAB" trace info "$T/slow.kmt"
+is_status 0 "record -o - at a low rate: a whole trace"
+ok "record -o - at a low rate: the command's events are in it" slow_seen
 
 # ---- signals end a recording cleanly
 
