@@ -34,14 +34,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
-#include <kmemlab/cost.h>
 #include <kmemlab/db.h>
 #include <kmemlab/replay.h>
 #include <kmemlab/trace.h>
