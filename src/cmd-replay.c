@@ -273,6 +273,7 @@ cmd_replay_summary(const struct rrun_args *a, struct rrun *s, unsigned st,
 {
 	const struct kml_replay_totals *tot = kml_replay_totals(s->s_r);
 	const struct kml_replay_config *rc = &a->a_rc;
+	unsigned cpus = kml_replay_cpus(s->s_r);
 	const char *sep = "";
 	char vbuf[32];
 	bool any = false;
@@ -280,7 +281,7 @@ cmd_replay_summary(const struct rrun_args *a, struct rrun *s, unsigned st,
 	printf("trace:         %s\n", strcmp(a->a_trace, "-") == 0 ?
 	    "<stdin>" : a->a_trace);
 	printf("policy:        %s, %u vCPU%s, %s map, %s timing\n",
-	    rc->rc_policy.po_name, s->s_cpus, s->s_cpus == 1 ? "" : "s",
+	    rc->rc_policy.po_name, cpus, cpus == 1 ? "" : "s",
 	    rc->rc_cpumap == KML_CPUMAP_SPREAD ? "spread" : "fold",
 	    rc->rc_timing == KML_TIMING_AFAP ? "afap" : "trace");
 	printf("status:        %s\n", kml_replay_status_name(st));
@@ -320,7 +321,7 @@ cmd_replay_one(const struct rrun_args *a, unsigned cpus, const char *sha,
     bool child)
 {
 	struct cmd_replay_ctx ctx;
-	struct rrun_hooks hooks;
+	struct kml_replay_hooks hooks;
 	struct rrun run;
 	unsigned st;
 	double wall;
@@ -330,8 +331,8 @@ cmd_replay_one(const struct rrun_args *a, unsigned cpus, const char *sha,
 	ctx.c_run = &run;
 	ctx.c_progress = !a->a_quiet && !child && isatty(STDERR_FILENO);
 	memset(&hooks, 0, sizeof(hooks));
-	hooks.h_arg = &ctx;
-	hooks.h_progress = cmd_replay_progress;
+	hooks.rh_arg = &ctx;
+	hooks.rh_progress = cmd_replay_progress;
 	if (rrun_open(&run, a, NULL, cpus, sha, child, &hooks) != 0)
 		return KML_EXIT_RUNTIME;
 

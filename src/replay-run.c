@@ -314,16 +314,23 @@ rrun_prepare(const struct rrun_args *a, char hex[SHA256_HEX_LEN + 1],
 
 /* ---- the hooks */
 
+/*
+ * The replay has one rh_arg for every hook, the run: these pass each call
+ * on with the database's or the caller's own argument.  The database has
+ * rh_anomaly and rh_sample (kml_db_hooks), the caller any of the four;
+ * rrun_open installs a hook only when one of them has it.  The replay
+ * calls them only in kml_replay_run, once s_dbh is set.
+ */
+
 /* rrun_anomaly: pass an anomaly on to the database, then the caller. */
 static void
 rrun_anomaly(void *arg, const struct kml_anomaly *an)
 {
 	struct rrun *s = arg;
 
-	if (s->s_dbh.rh_anomaly != NULL)
-		s->s_dbh.rh_anomaly(s->s_dbh.rh_arg, an);
-	if (s->s_user.h_anomaly != NULL)
-		s->s_user.h_anomaly(s->s_user.h_arg, an);
+	s->s_dbh.rh_anomaly(s->s_dbh.rh_arg, an);
+	if (s->s_user.rh_anomaly != NULL)
+		s->s_user.rh_anomaly(s->s_user.rh_arg, an);
 }
 
 /* rrun_sample: pass a sample on to the database, then the caller. */
@@ -333,22 +340,18 @@ rrun_sample(void *arg, struct kml_replay *r,
 {
 	struct rrun *s = arg;
 
-	if (s->s_dbh.rh_sample != NULL)
-		s->s_dbh.rh_sample(s->s_dbh.rh_arg, r, sa);
-	if (s->s_user.h_sample != NULL)
-		s->s_user.h_sample(s->s_user.h_arg, r, sa);
+	s->s_dbh.rh_sample(s->s_dbh.rh_arg, r, sa);
+	if (s->s_user.rh_sample != NULL)
+		s->s_user.rh_sample(s->s_user.rh_arg, r, sa);
 }
 
-/* rrun_progress: pass the progress on to the database, then the caller. */
+/* rrun_progress: the caller's progress. */
 static void
 rrun_progress(void *arg, uint64_t events)
 {
 	struct rrun *s = arg;
 
-	if (s->s_dbh.rh_progress != NULL)
-		s->s_dbh.rh_progress(s->s_dbh.rh_arg, events);
-	if (s->s_user.h_progress != NULL)
-		s->s_user.h_progress(s->s_user.h_arg, events);
+	s->s_user.rh_progress(s->s_user.rh_arg, events);
 }
 
 /* rrun_tick: the caller's tick. */
@@ -357,7 +360,7 @@ rrun_tick(void *arg, struct kml_replay *r)
 {
 	struct rrun *s = arg;
 
-	return s->s_user.h_tick(s->s_user.h_arg, r);
+	return s->s_user.rh_tick(s->s_user.rh_arg, r);
 }
 
 /* ---- one run */
@@ -410,7 +413,8 @@ rrun_config_string(const struct kml_replay_config *rc)
 
 int
 rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
-    unsigned cpus, const char *sha, bool child, const struct rrun_hooks *user)
+    unsigned cpus, const char *sha, bool child,
+    const struct kml_replay_hooks *user)
 {
 	struct kml_replay_config rc = a->a_rc;
 	struct kml_replay_hooks hooks;
@@ -420,7 +424,6 @@ rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
 	int tries;
 
 	memset(s, 0, sizeof(*s));
-	s->s_args = a;
 	s->s_child = child;
 	if (user != NULL)
 		s->s_user = *user;
@@ -431,11 +434,11 @@ rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
 			return KML_EXIT_RUNTIME;
 		}
 		s->s_own_trace = true;
+		if (strcmp(a->a_trace, "-") != 0 &&
+		    stat(a->a_trace, &sb) == 0 && S_ISREG(sb.st_mode))
+			s->s_size = (uint64_t)sb.st_size;
 	}
 	s->s_trace = t;
-	if (a->a_trace != NULL && strcmp(a->a_trace, "-") != 0 &&
-	    stat(a->a_trace, &sb) == 0 && S_ISREG(sb.st_mode))
-		s->s_size = (uint64_t)sb.st_size;
 	if ((s->s_db = util_db_open(a->a_db, false)) == NULL) {
 		(void)rrun_close(s);
 		return KML_EXIT_RUNTIME;
@@ -444,10 +447,11 @@ rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
 	hooks.rh_arg = s;
 	hooks.rh_anomaly = rrun_anomaly;
 	hooks.rh_sample = rrun_sample;
-	hooks.rh_progress = rrun_progress;
-	if (s->s_user.h_tick != NULL) {
+	if (s->s_user.rh_progress != NULL)
+		hooks.rh_progress = rrun_progress;
+	if (s->s_user.rh_tick != NULL) {
 		hooks.rh_tick = rrun_tick;
-		hooks.rh_tick_events = s->s_user.h_tick_events;
+		hooks.rh_tick_events = s->s_user.rh_tick_events;
 	}
 	if (cpus != 0)
 		rc.rc_cpus = cpus;
@@ -457,15 +461,14 @@ rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
 		(void)rrun_close(s);
 		return KML_EXIT_RUNTIME;
 	}
-	s->s_cpus = kml_replay_cpus(s->s_r);
 
 	config = rrun_config_string(&rc);
 	memset(&run, 0, sizeof(run));
-	run.dr_trace = a->a_trace != NULL ? a->a_trace : "-";
+	run.dr_trace = a->a_trace;
 	run.dr_trace_sha256 = sha;
 	run.dr_policy = rc.rc_policy.po_name;
 	run.dr_config = config;
-	run.dr_cpus = s->s_cpus;
+	run.dr_cpus = kml_replay_cpus(s->s_r);
 	run.dr_timing = rc.rc_timing == KML_TIMING_AFAP ? "afap" : "trace";
 	run.dr_seed = rc.rc_seed;
 	run.dr_version = PACKAGE_VERSION;

@@ -15,7 +15,7 @@
  * (on any one thread); rrun_end stores the summary and the status;
  * rrun_close tears it all down.  The hooks given to the replay pass
  * anomalies and samples to the database first, then to the caller's
- * hooks (struct rrun_hooks).
+ * hooks (a struct kml_replay_hooks of its own).
  */
 #ifndef KMEMLAB_REPLAY_RUN_H
 #define KMEMLAB_REPLAY_RUN_H
@@ -135,44 +135,33 @@ int rrun_finish(struct rrun_args *a, int argc, char **argv, bool need_trace);
 int rrun_prepare(const struct rrun_args *a, char hex[SHA256_HEX_LEN + 1],
     const char **shap);
 
-/* What the caller of a run sees of the replay's hooks (each may be NULL). */
-struct rrun_hooks {
-	void *h_arg;
-	void (*h_anomaly)(void *arg, const struct kml_anomaly *an);
-	void (*h_sample)(void *arg, struct kml_replay *r,
-	    const struct kml_replay_sample *sa);
-	void (*h_progress)(void *arg, uint64_t events);
-	uint64_t (*h_tick)(void *arg, struct kml_replay *r);
-	uint64_t h_tick_events;
-};
-
 /* One run. */
 struct rrun {
-	const struct rrun_args *s_args;
 	struct kml_trace *s_trace;	/* the trace being replayed */
 	bool s_own_trace;		/* opened by rrun_open (closed by rrun_close) */
-	uint64_t s_size;		/* the trace file's size, 0: unknown */
+	uint64_t s_size;		/* the file's size if opened here, else 0 */
 	struct kml_db *s_db;
 	struct kml_replay *s_r;
 	int64_t s_id;			/* the run's id */
-	unsigned s_cpus;		/* vCPUs */
 	bool s_child;			/* a child of several runs: retry a locked database */
-	struct rrun_hooks s_user;	/* the caller's hooks */
+	struct kml_replay_hooks s_user;	/* the caller's hooks */
 	struct kml_replay_hooks s_dbh;	/* the database's */
 	uint64_t s_start;		/* util_now_ns when rrun_open returned */
 };
 
 /*
  * rrun_open: open a's trace (or take t, opened by the caller, who closes
- * it after rrun_close), the database, create the replay on cpus vCPUs
- * (0: as the policy or the trace says) with the hooks user (NULL: none)
+ * it after rrun_close; a->a_trace then names it in the run's row), the
+ * database, create the replay on cpus vCPUs (0: as the policy or the
+ * trace says) with the hooks user (NULL: none; each with user->rh_arg)
  * and begin its row; sha is the trace's digest or NULL.  A child of
  * several runs (child) tries a locked database again.
  * => returns 0, or KML_EXIT_RUNTIME after reporting (nothing left open
  *    but t).
  */
 int rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
-    unsigned cpus, const char *sha, bool child, const struct rrun_hooks *user);
+    unsigned cpus, const char *sha, bool child,
+    const struct kml_replay_hooks *user);
 
 /* rrun_wall: wall seconds since rrun_open. */
 double rrun_wall(const struct rrun *s);

@@ -529,18 +529,23 @@ sees "EXIT=1" "a missing trace: exit 1"
 
 # ---- the live kernel
 
+# A file named as the live trace's label ("record --kernel") in the
+# current directory is not the trace: its size gives no progress bar.
+head -c 100000 /dev/zero >"$T/record --kernel"
 start 200 24 "$KMEMLAB" top --db l.db --live
 if ! "$KMEMLAB" record --help >/dev/null 2>&1; then
 	sees "EXIT=1" "--live without record: exit 1"
 	sees "kmemlab top: the recorder failed: kmemlab: unknown command 'record' (try 'kmemlab help')" \
 	    "--live without record: the recorder's error"
-	skip 2 "no 'kmemlab record' in this build: live replay not run"
+	skip 3 "no 'kmemlab record' in this build: live replay not run"
 else
 	wait_for "live kernel" || wait_for "EXIT="
 	if grep -qF "the recorder failed:" "$T/screen"; then
-		skip 4 "the recorder cannot start here: $(grep -F 'the recorder failed:' "$T/screen" | head -n 1)"
+		skip 5 "the recorder cannot start here: $(grep -F 'the recorder failed:' "$T/screen" | head -n 1)"
 	else
 		sees "kmemlab top - live kernel" "--live: the dashboard"
+		ok "--live: no progress bar (the size of no file)" \
+		    sh -c '! sed -n 2p "$1" | grep -q %' sh "$T/screen"
 		keys q
 		sees "EXIT=0" "--live: exit 0"
 		sees "stored in l.db" "--live: the run is stored"
