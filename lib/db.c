@@ -43,6 +43,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -931,6 +932,12 @@ kml_db_close(struct kml_db *db, char *errbuf, size_t errlen)
 	db->d_h = NULL;
 	db_free(db);
 	return rc;
+}
+
+void
+kml_db_busy_timeout(struct kml_db *db, unsigned ms)
+{
+	sqlite3_busy_timeout(db->d_h, ms > INT_MAX ? INT_MAX : (int)ms);
 }
 
 void *

@@ -14,8 +14,8 @@
  * Several runs (--cpus 1,2,4): the parent checks the trace and creates
  * the database's schema, then forks one child per value, at most -j at a
  * time; each child opens the database itself (an SQLite handle never
- * crosses a fork) and stores its own run, retrying while another child
- * holds the write lock.  A child's standard output goes to a temporary
+ * crosses a fork) and stores its own run, waiting up to two minutes
+ * (instead of 2 s) while another child holds the write lock.  A child's standard output goes to a temporary
  * file that the parent prints once every child is done, in the order of
  * the list, so that the summaries never interleave.
  *
@@ -313,7 +313,8 @@ cmd_replay_summary(const struct rrun_args *a, struct rrun *s, unsigned st,
 /*
  * cmd_replay_one: replay a's trace on cpus vCPUs (0: as the policy or
  * the trace says) and store the run; sha is the trace's digest or NULL.
- * In a child of several runs (child), a locked database is tried again.
+ * In a child of several runs (child), a locked database is waited for
+ * longer.
  * => returns the exit status: KML_EXIT_OK for a completed run.
  */
 static int

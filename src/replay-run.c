@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <kmemlab/cost.h>
@@ -33,8 +32,11 @@
 #include "sha256.h"
 #include "util.h"
 
-/* Tries of a database write that finds the database locked (children). */
-#define RRUN_BUSY_TRIES	60
+/*
+ * How long a child of several runs waits for a database that another
+ * child is writing, ms: up to 64 of them may store their runs at once.
+ */
+#define RRUN_CHILD_BUSY_MS	120000
 
 /* ---- options */
 
@@ -365,22 +367,6 @@ rrun_tick(void *arg, struct kml_replay *r)
 
 /* ---- one run */
 
-/* rrun_busy: err says that the database was locked or busy. */
-static bool
-rrun_busy(const char *err)
-{
-	return strstr(err, "locked") != NULL || strstr(err, "busy") != NULL;
-}
-
-/* rrun_nap: sleep 50 ms before trying the database again. */
-static void
-rrun_nap(void)
-{
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /*
  * rrun_config_string: the configuration a run records: the policy's
  * keys, the replay's options and every cost, as "key=value" words.
@@ -421,10 +407,8 @@ rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
 	struct kml_db_run run;
 	struct stat sb;
 	char err[2048], *config;
-	int tries;
 
 	memset(s, 0, sizeof(*s));
-	s->s_child = child;
 	if (user != NULL)
 		s->s_user = *user;
 	if (t == NULL) {
@@ -443,6 +427,8 @@ rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
 		(void)rrun_close(s);
 		return KML_EXIT_RUNTIME;
 	}
+	if (child)
+		kml_db_busy_timeout(s->s_db, RRUN_CHILD_BUSY_MS);
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.rh_arg = s;
 	hooks.rh_anomaly = rrun_anomaly;
@@ -472,17 +458,12 @@ rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
 	run.dr_timing = rc.rc_timing == KML_TIMING_AFAP ? "afap" : "trace";
 	run.dr_seed = rc.rc_seed;
 	run.dr_version = PACKAGE_VERSION;
-	for (tries = 0;; tries++) {
-		if (kml_db_run_begin(s->s_db, &run, &s->s_id, err,
-		    sizeof(err)) == 0)
-			break;
-		if (!child || !rrun_busy(err) || tries == RRUN_BUSY_TRIES) {
-			util_error("%s", err);
-			free(config);
-			(void)rrun_close(s);
-			return KML_EXIT_RUNTIME;
-		}
-		rrun_nap();
+	if (kml_db_run_begin(s->s_db, &run, &s->s_id, err,
+	    sizeof(err)) != 0) {
+		util_error("%s", err);
+		free(config);
+		(void)rrun_close(s);
+		return KML_EXIT_RUNTIME;
 	}
 	free(config);
 	kml_db_hooks(s->s_db, s->s_id, &s->s_dbh);
@@ -518,17 +499,12 @@ rrun_end(struct rrun *s, unsigned st, double wall)
 {
 	char err[2048];
 
-	for (int tries = 0;; tries++) {
-		if (kml_db_run_end(s->s_db, s->s_id, s->s_r, st, wall, err,
-		    sizeof(err)) == 0)
-			return 0;
-		if (!s->s_child || !rrun_busy(err) ||
-		    tries == RRUN_BUSY_TRIES) {
-			util_error("%s", err);
-			return -1;
-		}
-		rrun_nap();
+	if (kml_db_run_end(s->s_db, s->s_id, s->s_r, st, wall, err,
+	    sizeof(err)) != 0) {
+		util_error("%s", err);
+		return -1;
 	}
+	return 0;
 }
 
 int

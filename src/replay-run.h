@@ -143,7 +143,6 @@ struct rrun {
 	struct kml_db *s_db;
 	struct kml_replay *s_r;
 	int64_t s_id;			/* the run's id */
-	bool s_child;			/* a child of several runs: retry a locked database */
 	struct kml_replay_hooks s_user;	/* the caller's hooks */
 	struct kml_replay_hooks s_dbh;	/* the database's */
 	uint64_t s_start;		/* util_now_ns when rrun_open returned */
@@ -155,7 +154,7 @@ struct rrun {
  * database, create the replay on cpus vCPUs (0: as the policy or the
  * trace says) with the hooks user (NULL: none; each with user->rh_arg)
  * and begin its row; sha is the trace's digest or NULL.  A child of
- * several runs (child) tries a locked database again.
+ * several runs (child) waits longer for a database that another writes.
  * => returns 0, or KML_EXIT_RUNTIME after reporting (nothing left open
  *    but t).
  */

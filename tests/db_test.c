@@ -20,7 +20,8 @@
  *  - locking: while another connection holds BEGIN EXCLUSIVE, run_begin
  *    fails after the 2 s busy timeout with "PATH: database is locked" and
  *    writes nothing; a batch the hooks could not write makes the next
- *    run_abandon fail with that message, and none of its rows appear.
+ *    run_abandon fail with that message, and none of its rows appear;
+ *    after kml_db_busy_timeout(300), run_begin fails after 300 ms.
  *  - batching: anomalies given to the hook are invisible to another
  *    connection until DB_BATCH (4096) are buffered, then appear as one
  *    batch; 10,000 of them (more than two batches) are all stored, in
@@ -571,6 +572,20 @@ test_locked(void)
 	    sizeof(dt_err)), 0, "locked: afterwards a run works");
 	tap_is(dt_int(h, "SELECT count(*) FROM anomalies WHERE run_id = %"
 	    PRId64, id2), 3, "locked: afterwards its rows are stored");
+
+	/* another busy timeout */
+	dt_exec(h, "BEGIN EXCLUSIVE");
+	kml_db_busy_timeout(db, 300);
+	id2 = -1;
+	t0 = dt_seconds();
+	tap_is(kml_db_run_begin(db, &dt_run, &id2, dt_err, sizeof(dt_err)),
+	    -1, "locked, busy timeout 300 ms: run_begin fails");
+	t = dt_seconds() - t0;
+	tap_is_str(dt_err, dt_want(p, "database is locked"),
+	    "locked, busy timeout 300 ms: the exact message");
+	tap_ok(t >= 0.25 && t < 1.5, "locked, busy timeout 300 ms: after "
+	    "300 ms, not 2 s (%.2f s)", t);
+	dt_exec(h, "COMMIT");
 	sqlite3_close(h);
 	dt_close(db);
 }
