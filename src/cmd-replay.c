@@ -61,10 +61,12 @@ const struct cmd_entry cmd_replay_entry = {
 	    "database and prints a summary and \"run N stored in DB\".\n"
 	    "\n"
 	    "options:\n"
-	    RRUN_HELP
+	    RRUN_HELP(RRUN_HELP_CPUS_LIST)
+	    RRUN_MANY_HELP
 	    "      --tui               show the run in the dashboard of\n"
-	    "                          kmemlab-top(1) (one run; keys: q, space,\n"
-	    "                          n, + and -; see kmemlab help top)\n"
+	    "                          kmemlab-top(1) (one run: one --cpus\n"
+	    "                          value, no -j or -q; keys: q, space, n,\n"
+	    "                          + and -; see kmemlab help top)\n"
 	    "      --speed=SPEED       with --tui: the starting pace, 1, 10, 100,\n"
 	    "                          ... (x real time) or afap (default: 1)\n"
 	    "      --on-quit=WHAT      with --tui, quitting before the end:\n"
@@ -98,6 +100,7 @@ enum {
 
 static const struct option cmd_replay_longopts[] = {
 	RRUN_LONGOPTS,
+	RRUN_MANY_LONGOPTS,
 	{ "tui",	no_argument,		NULL,	CMD_REPLAY_OPT_TUI },
 	{ "speed",	required_argument,	NULL,	CMD_REPLAY_OPT_SPEED },
 	{ "on-quit",	required_argument,	NULL,	CMD_REPLAY_OPT_ONQUIT },
@@ -167,7 +170,8 @@ cmd_replay_args(int argc, char **argv, struct cmd_replay_args *a)
 	rrun_args_init(&a->a_run, argc);
 	top_opts_init(&a->a_top);
 	while (status < 0 && (ch = getopt_long(argc, argv,
-	    ":" RRUN_SHORTOPTS "h", cmd_replay_longopts, NULL)) != -1) {
+	    ":" RRUN_SHORTOPTS RRUN_MANY_SHORTOPTS "h", cmd_replay_longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case CMD_REPLAY_OPT_TUI:
 			a->a_top.o_tui = true;
@@ -189,11 +193,8 @@ cmd_replay_args(int argc, char **argv, struct cmd_replay_args *a)
 		}
 	}
 	if (status < 0)
-		status = rrun_finish(&a->a_run, argc, argv, true);
-	if (status < 0 && a->a_top.o_tui && a->a_run.a_ncpus > 1) {
-		util_error("--tui shows one run: give --cpus one value");
-		status = KML_EXIT_USAGE;
-	}
+		status = rrun_finish(&a->a_run, argc, argv, true,
+		    a->a_top.o_tui ? "--tui" : NULL);
 	rrun_args_free(&a->a_run);
 	return status;
 }

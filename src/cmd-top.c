@@ -81,7 +81,7 @@ const struct cmd_entry cmd_top_entry = {
 	    "                          (store the run as interrupted) or finish\n"
 	    "                          (complete it without the dashboard, then\n"
 	    "                          store it) (default: interrupt)\n"
-	    RRUN_HELP
+	    RRUN_HELP(RRUN_HELP_CPUS)
 	    "  -h, --help              print this help and exit\n"
 	    "\n"
 	    "keys: q quit, space pause, n step one event, + and - speed,\n"
@@ -1175,11 +1175,8 @@ cmd_top_exec(int argc, char **argv)
 	if (status < 0 && (runarg != NULL || live) && optind < argc)
 		status = cmd_extra_argument(argv[optind]);
 	if (status < 0)
-		status = rrun_finish(&a, argc, argv, runarg == NULL && !live);
-	if (status < 0 && a.a_ncpus > 1) {
-		util_error("top shows one run: give --cpus one value");
-		status = KML_EXIT_USAGE;
-	}
+		status = rrun_finish(&a, argc, argv, runarg == NULL && !live,
+		    "top");
 	rrun_args_free(&a);
 	if (status >= 0)
 		return status;

@@ -146,6 +146,7 @@ rrun_option(struct rrun_args *a, int ch, char **argv,
     const struct option *longopts, const struct cmd_entry *entry)
 {
 	const char *cause;
+	char why[32];
 	uint64_t v;
 
 	switch (ch) {
@@ -162,9 +163,14 @@ rrun_option(struct rrun_args *a, int ch, char **argv,
 		return rrun_cpus_list(a, optarg);
 	case 'j':
 		if (util_parse_uint(optarg, RRUN_MAXLIST, &v, &cause) != 0 ||
-		    v == 0)
-			return util_bad("jobs", optarg, "not in 1..64");
+		    v == 0) {
+			snprintf(why, sizeof(why), "not in 1..%d",
+			    RRUN_MAXLIST);
+			return util_bad("jobs", optarg, why);
+		}
 		a->a_jobs = (unsigned)v;
+		if (a->a_many == NULL)
+			a->a_many = "--jobs";
 		break;
 	case 'm':
 		if (strcmp(optarg, "fold") == 0)
@@ -200,6 +206,8 @@ rrun_option(struct rrun_args *a, int ch, char **argv,
 		break;
 	case 'q':
 		a->a_quiet = true;
+		if (a->a_many == NULL)
+			a->a_many = "--quiet";
 		break;
 	default:
 		return cmd_option_error(ch, argv, longopts, entry);
@@ -208,7 +216,8 @@ rrun_option(struct rrun_args *a, int ch, char **argv,
 }
 
 int
-rrun_finish(struct rrun_args *a, int argc, char **argv, bool need_trace)
+rrun_finish(struct rrun_args *a, int argc, char **argv, bool need_trace,
+    const char *one)
 {
 	char err[512];
 	int status;
@@ -221,11 +230,21 @@ rrun_finish(struct rrun_args *a, int argc, char **argv, bool need_trace)
 		a->a_trace = argv[optind++];
 		if (optind < argc)
 			return cmd_extra_argument(argv[optind]);
-		if (a->a_ncpus > 1 && strcmp(a->a_trace, "-") == 0) {
-			util_error("a trace on standard input is replayed "
-			    "once: give --cpus one value");
-			return KML_EXIT_USAGE;
-		}
+	}
+	if (one != NULL && a->a_ncpus > 1) {
+		util_error("%s shows one run: give --cpus one value", one);
+		return KML_EXIT_USAGE;
+	}
+	if (one != NULL && a->a_many != NULL) {
+		util_error("option '%s' does not apply with %s", a->a_many,
+		    one);
+		return KML_EXIT_USAGE;
+	}
+	if (a->a_ncpus > 1 && a->a_trace != NULL &&
+	    strcmp(a->a_trace, "-") == 0) {
+		util_error("a trace on standard input is replayed once: "
+		    "give --cpus one value");
+		return KML_EXIT_USAGE;
 	}
 	if ((status = rrun_policy(&a->a_rc.rc_policy, a->a_policy)) >= 0)
 		return status;

@@ -69,6 +69,7 @@ usage_error "replay --timing" "$P bad timing 'x': not trace or afap" \
 usage_error "replay --sample" \
     "$P bad sample '5m': not a duration (N[ns|us|ms|s])" replay --sample 5m t
 usage_error "replay -j 0" "$P bad jobs '0': not in 1..64" replay -j 0 t
+usage_error "replay -j 65" "$P bad jobs '65': not in 1..64" replay -j 65 t
 usage_error "replay --cpus empty value" \
     "$P bad cpus '1,,2': empty value in the list" replay --cpus 1,,2 t
 usage_error "replay --cpus 0" "$P bad cpus '0': '0' is not in 1..1024" \

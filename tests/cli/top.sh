@@ -33,9 +33,11 @@ cp "$RUN_OUT" "$T/help.out"
 run "$KMEMLAB" top --help
 ok "top --help prints the same as help top" cmp -s "$RUN_OUT" "$T/help.out"
 for opt in "--run=N" "--live" "--speed=SPEED" "--on-quit=WHAT" "--db=PATH" \
-    "-p, --policy=POLICY" "-c, --cpus=N|LIST" "--sample=DURATION"; do
+    "-p, --policy=POLICY" "-c, --cpus=N " "--sample=DURATION"; do
 	out_has "$opt" "top --help lists $opt"
 done
+out_lacks_re "LIST|--jobs|--quiet|parallel" \
+    "top --help offers no --cpus list, --jobs or --quiet (one run)"
 run "$KMEMLAB" replay --help
 for opt in "--tui" "--speed=SPEED" "--on-quit=WHAT"; do
 	out_has "$opt" "replay --help lists $opt"
@@ -55,11 +57,25 @@ usage_error "top --on-quit" \
     "$P bad on-quit 'x': not interrupt or finish" top --on-quit x t
 usage_error "top --cpus list" "$P top shows one run: give --cpus one value" \
     top --cpus 1,2 t
+usage_error "top --run --cpus list" \
+    "$P top shows one run: give --cpus one value" top --run 1 --cpus 1,2
+usage_error "top -j" "$P unknown option '-j' (try 'kmemlab help top')" \
+    top -j 2 t
+usage_error "top --jobs" \
+    "$P unknown option '--jobs' (try 'kmemlab help top')" top --jobs=2 t
+usage_error "top -q" "$P unknown option '-q' (try 'kmemlab help top')" \
+    top -q t
 usage_error "top --frob" "$P unknown option '--frob' (try 'kmemlab help top')" \
     top --frob
 usage_error "replay --tui --cpus list" \
     "kmemlab replay: --tui shows one run: give --cpus one value" \
     replay --tui --cpus 1,2 t
+usage_error "replay --tui -j" \
+    "kmemlab replay: option '--jobs' does not apply with --tui" \
+    replay -j 2 --tui t
+usage_error "replay --tui --quiet" \
+    "kmemlab replay: option '--quiet' does not apply with --tui" \
+    replay --tui --quiet t
 NOTTY="standard output is not a terminal: the dashboard needs one (use 'kmemlab report' for a stored run, 'kmemlab replay' for a trace)"
 usage_error "top, not a terminal" "$P $NOTTY" top "$T/none.kmt"
 usage_error "top --run, not a terminal" "$P $NOTTY" top --run 1 --db "$T/k.db"
