@@ -30,6 +30,11 @@
  * write transaction is ever held between two calls, so other processes
  * (parallel runs, `kmemlab sql`) can write the same file.
  *
+ * A sample taken at the same replay clock as the last one (the replay
+ * catching up several sample points at once) repeats the last one's rows
+ * of the stack's caches, arenas and CPUs with its own time instead of
+ * walking the stack again.
+ *
  * The hooks cannot return an error: a failed flush makes the error sticky
  * (db_fail); the hooks' later rows are dropped, and the next call that can
  * return an error (run_end, run_abandon, close) returns it.
@@ -43,6 +48,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -300,6 +306,7 @@ enum db_tabid {
 	DB_T_NTABS
 };
 #define DB_T_NHOOK	(DB_T_CPU_SAMPLES + 1)
+#define DB_NWALKED	3	/* sample tables filled by walking the stack */
 
 static const char *const db_cols_anomalies[] = { "run_id", "event", "ts",
 	"cpu", "tid", "kind", "ptr", "size", "detail", NULL };
@@ -371,11 +378,6 @@ struct db_row {
 	struct db_val *r_end;
 };
 
-/* Per-CPU sums over every cache (samples and the cpus table). */
-struct db_cpusum {
-	struct pool_cache_stats cs_st;
-};
-
 struct kml_db {
 	sqlite3 *d_h;
 	char *d_path;			/* as given, for messages */
@@ -387,10 +389,18 @@ struct kml_db {
 	int64_t d_hookrun;		/* run of the hooks' rows */
 	bool d_failed;			/* a hook's flush failed: d_err pending */
 	char d_err[512];
-	struct db_cpusum *d_cpusum;	/* kml_ncpu() entries */
-	unsigned d_ncpusum;
-	/* the last sample's per-CPU hit totals, for sa_cpu_hit_rate */
-	uint64_t d_last_gets, d_last_hits;
+	/* per-CPU sums over every cache (samples and the cpus table) */
+	struct pool_cache_stats *d_cpusum;
+	unsigned d_ncpusum;		/* entries allocated */
+	/*
+	 * The last sample's walked rows (caches, arenas, CPUs): the last
+	 * d_again_rows[id] rows of each of their tables, while d_again_r is
+	 * not NULL; for the next samples taken at the same replay clock.
+	 */
+	const struct kml_replay *d_again_r;
+	kml_vtime_t d_again_clock;	/* kml_replay_vtime then */
+	uint64_t d_again_events;	/* sa_events then */
+	size_t d_again_rows[DB_T_NHOOK];
 };
 
 /* ---- helpers */
@@ -563,8 +573,10 @@ db_tab_clear(struct kml_db *db, enum db_tabid id)
 	for (size_t i = 0; i < t->t_nrows * t->t_ncol; i++)
 		if (t->t_vals[i].v_type == DBV_TEXT)
 			free(t->t_vals[i].v_u.s);
-	if (id < DB_T_NHOOK)
+	if (id < DB_T_NHOOK) {
 		db->d_hookrows -= t->t_nrows;
+		db->d_again_r = NULL;
+	}
 	t->t_nrows = 0;
 }
 
@@ -933,6 +945,12 @@ kml_db_close(struct kml_db *db, char *errbuf, size_t errlen)
 	return rc;
 }
 
+void
+kml_db_busy_timeout(struct kml_db *db, unsigned ms)
+{
+	sqlite3_busy_timeout(db->d_h, ms > INT_MAX ? INT_MAX : (int)ms);
+}
+
 void *
 kml_db_handle(struct kml_db *db)
 {
@@ -1083,49 +1101,83 @@ db_hook_anomaly(void *arg, const struct kml_anomaly *an)
 	db_hook_rows(db);
 }
 
-/*
- * db_cpusums: sum every cache's per-CPU statistics into db->d_cpusum
- * (ncpu entries).
- */
+/* db_cpusum_zero: db->d_cpusum, ncpu entries of 0, for db_cpusum_add. */
 static void
-db_cpusums(struct kml_db *db, unsigned ncpu)
+db_cpusum_zero(struct kml_db *db, unsigned ncpu)
 {
-	struct pool_cache_stats st;
-
 	if (db->d_ncpusum < ncpu) {
 		db->d_cpusum = db_alloc(db->d_cpusum,
 		    ncpu * sizeof(*db->d_cpusum));
 		db->d_ncpusum = ncpu;
 	}
 	memset(db->d_cpusum, 0, ncpu * sizeof(*db->d_cpusum));
-	for (pool_cache_t pc = pool_cache_first(); pc != NULL;
-	    pc = pool_cache_next(pc)) {
-		for (unsigned c = 0; c < ncpu; c++) {
-			struct pool_cache_stats *cs = &db->d_cpusum[c].cs_st;
+}
 
-			pool_cache_cpu_stats(pc, c, &st);
-			cs->cpu_gets += st.cpu_gets;
-			cs->cpu_hits += st.cpu_hits;
-			cs->cpu_misses += st.cpu_misses;
-			cs->cpu_puts += st.cpu_puts;
-			cs->cpu_put_hits += st.cpu_put_hits;
-			cs->cpu_put_misses += st.cpu_put_misses;
-			cs->cpu_cached += st.cpu_cached;
-		}
+/* db_cpusum_add: add cache pc's figures on CPUs 0..ncpu-1 to d_cpusum. */
+static void
+db_cpusum_add(struct kml_db *db, pool_cache_t pc, unsigned ncpu)
+{
+	struct pool_cache_stats st;
+
+	for (unsigned c = 0; c < ncpu; c++) {
+		struct pool_cache_stats *cs = &db->d_cpusum[c];
+
+		pool_cache_cpu_stats(pc, c, &st);
+		cs->cpu_gets += st.cpu_gets;
+		cs->cpu_hits += st.cpu_hits;
+		cs->cpu_misses += st.cpu_misses;
+		cs->cpu_puts += st.cpu_puts;
+		cs->cpu_put_hits += st.cpu_put_hits;
+		cs->cpu_put_misses += st.cpu_put_misses;
+		cs->cpu_cached += st.cpu_cached;
 	}
 }
 
-/* db_hook_sample: a samples row and the stack walked: caches, arenas, CPUs. */
+/*
+ * db_rows_again: append the last n rows of table id once more, with
+ * their vtime (column 1) set to vtime.
+ */
+static void
+db_rows_again(struct kml_db *db, enum db_tabid id, size_t n, uint64_t vtime)
+{
+	struct db_tab *t = &db->d_tabs[id];
+	size_t from = t->t_nrows - n;
+
+	KML_ASSERT(n <= t->t_nrows);
+	for (size_t i = 0; i < n; i++) {
+		/* db_row_new first: it may move t_vals */
+		struct db_row r = db_row_new(db, id);
+		const struct db_val *v = &t->t_vals[(from + i) * t->t_ncol];
+
+		memcpy(r.r_val, v, t->t_ncol * sizeof(*v));
+		for (unsigned c = 0; c < t->t_ncol; c++)
+			if (v[c].v_type == DBV_TEXT)
+				r.r_val[c].v_u.s = db_strdup(v[c].v_u.s);
+		KML_ASSERT(r.r_val[1].v_type == DBV_INT);
+		r.r_val[1].v_u.i = db_i64(vtime);
+	}
+}
+
+/*
+ * db_hook_sample: a samples row and the stack walked: caches, arenas,
+ * CPUs.  The replay gives every sample point its clock passed in one go
+ * after the event that moved it (rp_sample), with nothing run between:
+ * a sample at the same clock and event count as the last one repeats the
+ * last one's walked rows with its own vtime instead of walking again.
+ */
 static void
 db_hook_sample(void *arg, struct kml_replay *rp,
     const struct kml_replay_sample *sa)
 {
+	static const enum db_tabid walked[DB_NWALKED] = { DB_T_CACHE_SAMPLES,
+	    DB_T_ARENA_SAMPLES, DB_T_CPU_SAMPLES };
 	struct kml_db *db = arg;
 	struct pool_cache_stats cs;
 	struct pool_stats ps;
 	struct vmem_stats vs;
 	struct db_row r;
 	unsigned ncpu = kml_replay_cpus(rp);
+	size_t before[DB_T_NHOOK];
 
 	if (db->d_failed)
 		return;
@@ -1141,10 +1193,23 @@ db_hook_sample(void *arg, struct kml_replay *rp,
 	db_real(&r, sa->sa_cpu_hit_rate);
 	db_row_done(&r);
 
+	if (db->d_again_r == rp && db->d_again_clock == kml_replay_vtime(rp) &&
+	    db->d_again_events == sa->sa_events) {
+		for (size_t k = 0; k < DB_NWALKED; k++)
+			db_rows_again(db, walked[k],
+			    db->d_again_rows[walked[k]], sa->sa_vtime);
+		db_hook_rows(db);
+		return;
+	}
+	for (size_t k = 0; k < DB_NWALKED; k++)
+		before[walked[k]] = db->d_tabs[walked[k]].t_nrows;
+
+	db_cpusum_zero(db, ncpu);
 	for (pool_cache_t pc = pool_cache_first(); pc != NULL;
 	    pc = pool_cache_next(pc)) {
 		pool_cache_stats(pc, &cs);
 		pool_stats(pool_cache_pool(pc), &ps);
+		db_cpusum_add(db, pc, ncpu);
 		r = db_row_new(db, DB_T_CACHE_SAMPLES);
 		db_int(&r, db->d_hookrun);
 		db_u64(&r, sa->sa_vtime);
@@ -1177,10 +1242,9 @@ db_hook_sample(void *arg, struct kml_replay *rp,
 		db_row_done(&r);
 	}
 
-	db_cpusums(db, ncpu);
 	for (unsigned c = 0; c < ncpu; c++) {
 		const struct kml_replay_cpu *rc = kml_replay_cpu(rp, c);
-		const struct pool_cache_stats *sum = &db->d_cpusum[c].cs_st;
+		const struct pool_cache_stats *sum = &db->d_cpusum[c];
 
 		r = db_row_new(db, DB_T_CPU_SAMPLES);
 		db_int(&r, db->d_hookrun);
@@ -1195,6 +1259,13 @@ db_hook_sample(void *arg, struct kml_replay *rp,
 		db_u64(&r, sum->cpu_cached);
 		db_row_done(&r);
 	}
+
+	for (size_t k = 0; k < DB_NWALKED; k++)
+		db->d_again_rows[walked[k]] = db->d_tabs[walked[k]].t_nrows -
+		    before[walked[k]];
+	db->d_again_r = rp;
+	db->d_again_clock = kml_replay_vtime(rp);
+	db->d_again_events = sa->sa_events;
 	db_hook_rows(db);
 }
 
@@ -1202,6 +1273,7 @@ void
 kml_db_hooks(struct kml_db *db, int64_t id, struct kml_replay_hooks *h)
 {
 	db->d_hookrun = id;
+	db->d_again_r = NULL;
 	h->rh_arg = db;
 	h->rh_anomaly = db_hook_anomaly;
 	h->rh_sample = db_hook_sample;
@@ -1275,10 +1347,12 @@ db_summary(struct kml_db *db, int64_t id, struct kml_replay *rp)
 	struct kml_lockstat ls;
 	unsigned ncpu = kml_replay_cpus(rp), idx = 0;
 
+	db_cpusum_zero(db, ncpu);
 	for (pool_cache_t pc = pool_cache_first(); pc != NULL;
 	    pc = pool_cache_next(pc), idx++) {
 		pool_cache_stats(pc, &cs);
 		pool_stats(pool_cache_pool(pc), &ps);
+		db_cpusum_add(db, pc, ncpu);
 		r = db_row_new(db, DB_T_CACHES);
 		db_int(&r, id);
 		db_u64(&r, idx);
@@ -1322,10 +1396,9 @@ db_summary(struct kml_db *db, int64_t id, struct kml_replay *rp)
 	uvm_lockstat(&ls);
 	db_lock_row(db, id, "uvm", "uvm", &ls);
 
-	db_cpusums(db, ncpu);
 	for (unsigned c = 0; c < ncpu; c++) {
 		const struct kml_replay_cpu *rc = kml_replay_cpu(rp, c);
-		const struct pool_cache_stats *sum = &db->d_cpusum[c].cs_st;
+		const struct pool_cache_stats *sum = &db->d_cpusum[c];
 
 		r = db_row_new(db, DB_T_CPUS);
 		db_int(&r, id);

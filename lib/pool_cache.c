@@ -135,6 +135,7 @@ struct pool_cache {
 	uint64_t pc_out;		/* objects out with callers now */
 	uint64_t pc_peak;		/* most of them at once (pool_cache_peak) */
 	struct pc_cpu *pc_cpu[KML_MAXCPUS]; /* allocated on first use */
+	unsigned pc_ncpu;		/* pc_cpu[pc_ncpu..] are NULL */
 	struct pool_cache *pc_next;	/* all caches */
 };
 
@@ -255,6 +256,8 @@ pc_cpu(struct pool_cache *pc)
 		KML_ASSERTMSG(cc != NULL, "pool_cache \"%s\": out of memory",
 		    pc->pc_pool.pr_name);
 		pc->pc_cpu[cpu] = cc;
+		if (cpu >= pc->pc_ncpu)
+			pc->pc_ncpu = cpu + 1;
 	}
 	return cc;
 }
@@ -346,7 +349,7 @@ pc_depot_reap(struct pool_cache *pc, uint64_t nfull, uint64_t nempty)
 static void
 pc_purge(struct pool_cache *pc)
 {
-	for (unsigned i = 0; i < KML_MAXCPUS; i++) {
+	for (unsigned i = 0; i < pc->pc_ncpu; i++) {
 		struct pc_cpu *cc = pc->pc_cpu[i];
 
 		if (cc == NULL)
@@ -479,7 +482,7 @@ pool_cache_destroy(pool_cache_t pc)
 	kml_mutex_enter(&pc->pc_depotlock);
 	pc_purge(pc);
 	kml_mutex_exit(&pc->pc_depotlock);
-	for (unsigned i = 0; i < KML_MAXCPUS; i++)
+	for (unsigned i = 0; i < pc->pc_ncpu; i++)
 		free(pc->pc_cpu[i]);
 	for (pp = &pc_head; *pp != pc; pp = &(*pp)->pc_next)
 		KML_ASSERT(*pp != NULL);
@@ -768,7 +771,7 @@ pool_cache_stats(pool_cache_t pc, struct pool_cache_stats *st)
 {
 	kml_mutex_enter(&pc->pc_depotlock);
 	*st = pc->pc_st;
-	for (unsigned i = 0; i < KML_MAXCPUS; i++)
+	for (unsigned i = 0; i < pc->pc_ncpu; i++)
 		if (pc->pc_cpu[i] != NULL)
 			pc_cpu_add(st, pc->pc_cpu[i]);
 	st->depot_full = pc->pc_nfull;
@@ -782,7 +785,7 @@ void
 pool_cache_cpu_stats(pool_cache_t pc, unsigned cpu, struct pool_cache_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	if (cpu < KML_MAXCPUS && pc->pc_cpu[cpu] != NULL)
+	if (cpu < pc->pc_ncpu && pc->pc_cpu[cpu] != NULL)
 		pc_cpu_add(st, pc->pc_cpu[cpu]);
 	st->magsize = pc->pc_magsize;
 }
@@ -843,7 +846,7 @@ pool_cache_check(pool_cache_t pc, char *buf, size_t len)
 	int error = -1;
 
 	kml_mutex_enter(&pc->pc_depotlock);
-	for (unsigned i = 0; i < KML_MAXCPUS; i++) {
+	for (unsigned i = 0; i < pc->pc_ncpu; i++) {
 		const struct pc_cpu *cc = pc->pc_cpu[i];
 
 		if (cc == NULL)

@@ -14,8 +14,8 @@
  * Several runs (--cpus 1,2,4): the parent checks the trace and creates
  * the database's schema, then forks one child per value, at most -j at a
  * time; each child opens the database itself (an SQLite handle never
- * crosses a fork) and stores its own run, retrying while another child
- * holds the write lock.  A child's standard output goes to a temporary
+ * crosses a fork) and stores its own run, waiting up to two minutes
+ * (instead of 2 s) while another child holds the write lock.  A child's standard output goes to a temporary
  * file that the parent prints once every child is done, in the order of
  * the list, so that the summaries never interleave.
  *
@@ -34,14 +34,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
-#include <kmemlab/cost.h>
 #include <kmemlab/db.h>
 #include <kmemlab/replay.h>
 #include <kmemlab/trace.h>
@@ -64,10 +61,12 @@ const struct cmd_entry cmd_replay_entry = {
 	    "database and prints a summary and \"run N stored in DB\".\n"
 	    "\n"
 	    "options:\n"
-	    RRUN_HELP
+	    RRUN_HELP(RRUN_HELP_CPUS_LIST)
+	    RRUN_MANY_HELP
 	    "      --tui               show the run in the dashboard of\n"
-	    "                          kmemlab-top(1) (one run; keys: q, space,\n"
-	    "                          n, + and -; see kmemlab help top)\n"
+	    "                          kmemlab-top(1) (one run: one --cpus\n"
+	    "                          value, no -j or -q; keys: q, space, n,\n"
+	    "                          + and -; see kmemlab help top)\n"
 	    "      --speed=SPEED       with --tui: the starting pace, 1, 10, 100,\n"
 	    "                          ... (x real time) or afap (default: 1)\n"
 	    "      --on-quit=WHAT      with --tui, quitting before the end:\n"
@@ -101,6 +100,7 @@ enum {
 
 static const struct option cmd_replay_longopts[] = {
 	RRUN_LONGOPTS,
+	RRUN_MANY_LONGOPTS,
 	{ "tui",	no_argument,		NULL,	CMD_REPLAY_OPT_TUI },
 	{ "speed",	required_argument,	NULL,	CMD_REPLAY_OPT_SPEED },
 	{ "on-quit",	required_argument,	NULL,	CMD_REPLAY_OPT_ONQUIT },
@@ -170,7 +170,8 @@ cmd_replay_args(int argc, char **argv, struct cmd_replay_args *a)
 	rrun_args_init(&a->a_run, argc);
 	top_opts_init(&a->a_top);
 	while (status < 0 && (ch = getopt_long(argc, argv,
-	    ":" RRUN_SHORTOPTS "h", cmd_replay_longopts, NULL)) != -1) {
+	    ":" RRUN_SHORTOPTS RRUN_MANY_SHORTOPTS "h", cmd_replay_longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case CMD_REPLAY_OPT_TUI:
 			a->a_top.o_tui = true;
@@ -192,11 +193,8 @@ cmd_replay_args(int argc, char **argv, struct cmd_replay_args *a)
 		}
 	}
 	if (status < 0)
-		status = rrun_finish(&a->a_run, argc, argv, true);
-	if (status < 0 && a->a_top.o_tui && a->a_run.a_ncpus > 1) {
-		util_error("--tui shows one run: give --cpus one value");
-		status = KML_EXIT_USAGE;
-	}
+		status = rrun_finish(&a->a_run, argc, argv, true,
+		    a->a_top.o_tui ? "--tui" : NULL);
 	rrun_args_free(&a->a_run);
 	return status;
 }
@@ -276,6 +274,7 @@ cmd_replay_summary(const struct rrun_args *a, struct rrun *s, unsigned st,
 {
 	const struct kml_replay_totals *tot = kml_replay_totals(s->s_r);
 	const struct kml_replay_config *rc = &a->a_rc;
+	unsigned cpus = kml_replay_cpus(s->s_r);
 	const char *sep = "";
 	char vbuf[32];
 	bool any = false;
@@ -283,7 +282,7 @@ cmd_replay_summary(const struct rrun_args *a, struct rrun *s, unsigned st,
 	printf("trace:         %s\n", strcmp(a->a_trace, "-") == 0 ?
 	    "<stdin>" : a->a_trace);
 	printf("policy:        %s, %u vCPU%s, %s map, %s timing\n",
-	    rc->rc_policy.po_name, s->s_cpus, s->s_cpus == 1 ? "" : "s",
+	    rc->rc_policy.po_name, cpus, cpus == 1 ? "" : "s",
 	    rc->rc_cpumap == KML_CPUMAP_SPREAD ? "spread" : "fold",
 	    rc->rc_timing == KML_TIMING_AFAP ? "afap" : "trace");
 	printf("status:        %s\n", kml_replay_status_name(st));
@@ -315,7 +314,8 @@ cmd_replay_summary(const struct rrun_args *a, struct rrun *s, unsigned st,
 /*
  * cmd_replay_one: replay a's trace on cpus vCPUs (0: as the policy or
  * the trace says) and store the run; sha is the trace's digest or NULL.
- * In a child of several runs (child), a locked database is tried again.
+ * In a child of several runs (child), a locked database is waited for
+ * longer.
  * => returns the exit status: KML_EXIT_OK for a completed run.
  */
 static int
@@ -323,7 +323,7 @@ cmd_replay_one(const struct rrun_args *a, unsigned cpus, const char *sha,
     bool child)
 {
 	struct cmd_replay_ctx ctx;
-	struct rrun_hooks hooks;
+	struct kml_replay_hooks hooks;
 	struct rrun run;
 	unsigned st;
 	double wall;
@@ -333,8 +333,8 @@ cmd_replay_one(const struct rrun_args *a, unsigned cpus, const char *sha,
 	ctx.c_run = &run;
 	ctx.c_progress = !a->a_quiet && !child && isatty(STDERR_FILENO);
 	memset(&hooks, 0, sizeof(hooks));
-	hooks.h_arg = &ctx;
-	hooks.h_progress = cmd_replay_progress;
+	hooks.rh_arg = &ctx;
+	hooks.rh_progress = cmd_replay_progress;
 	if (rrun_open(&run, a, NULL, cpus, sha, child, &hooks) != 0)
 		return KML_EXIT_RUNTIME;
 

@@ -96,28 +96,6 @@ cmd_report_query(const struct cmd_report *rp, const char *sql)
 	return st;
 }
 
-/*
- * cmd_report_done: finalize st after its last step rc.
- * => returns 0 when rc is SQLITE_DONE, else -1 after reporting.
- */
-static int
-cmd_report_done(const struct cmd_report *rp, sqlite3_stmt *st, int rc)
-{
-	return util_db_done(rp->r_db, rp->r_path, st, rc);
-}
-
-/*
- * cmd_report_end: finalize st after its last step rc, then print t under
- * title ("  none" without rows under its titles).
- * => returns 0, or -1 after reporting; t is freed in every case.
- */
-static int
-cmd_report_end(const struct cmd_report *rp, struct util_table *t,
-    sqlite3_stmt *st, int rc, const char *title)
-{
-	return util_db_table(rp->r_db, rp->r_path, st, rc, t, title);
-}
-
 /* cmd_report_i64: column i of st as an integer (NULL: 0). */
 static int64_t
 cmd_report_i64(sqlite3_stmt *st, int i)
@@ -177,7 +155,7 @@ cmd_report_list(const struct cmd_report *rp, const char *sql, int limit,
 	util_table_row(&t, "%s", titles);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		cmd_report_cells(&t, st, 0, (int)ncols);
-	return cmd_report_end(rp, &t, st, rc, title);
+	return util_db_table(rp->r_db, rp->r_path, st, rc, &t, title);
 }
 
 /* ---- sections */
@@ -236,7 +214,7 @@ cmd_report_run(const struct cmd_report *rp)
 		    strcmp(status, "deadlock") == 0;
 		rc = sqlite3_step(st);
 	}
-	if (cmd_report_done(rp, st, rc) != 0)
+	if (util_db_done(rp->r_db, rp->r_path, st, rc) != 0)
 		return -1;
 	return summary;
 }
@@ -278,7 +256,7 @@ cmd_report_perf(const struct cmd_report *rp)
 		    cmd_report_i64(st, 3), cmd_report_i64(st, 4));
 		rc = sqlite3_step(st);
 	}
-	return cmd_report_done(rp, st, rc);
+	return util_db_done(rp->r_db, rp->r_path, st, rc);
 }
 
 /* The columns of `vmstat -m` (cmd_report_vmstat_m), before a filter. */
@@ -313,7 +291,7 @@ cmd_report_vmstat_m(const struct cmd_report *rp)
 			cmd_report_cells(&t, st, 10, 11);
 		cmd_report_cells(&t, st, 11, 12);
 	}
-	return cmd_report_end(rp, &t, st, rc,
+	return util_db_table(rp->r_db, rp->r_path, st, rc, &t,
 	    "caches, pool layer (vmstat -m):");
 }
 
@@ -351,7 +329,7 @@ cmd_report_vmstat_c(const struct cmd_report *rp)
 		cmd_report_cells(&t, st, 8, 9);
 		cmd_report_pct(&t, st, 9, 8);
 	}
-	return cmd_report_end(rp, &t, st, rc,
+	return util_db_table(rp->r_db, rp->r_path, st, rc, &t,
 	    "caches, magazine layers (vmstat -C):");
 }
 
@@ -409,7 +387,7 @@ cmd_report_kmastat(const struct cmd_report *rp)
 		as[n].a_done = false;
 		n++;
 	}
-	if (cmd_report_done(rp, st, rc) != 0)
+	if (util_db_done(rp->r_db, rp->r_path, st, rc) != 0)
 		goto out;
 	util_table_init(&t, 6, "lrrrrr");
 	util_table_row(&t, "vmem\tmemory\tmemory\tmemory\talloc\talloc");
@@ -455,7 +433,7 @@ cmd_report_cpus(const struct cmd_report *rp)
 		cmd_report_pct(&t, st, 7, 6);
 		cmd_report_cells(&t, st, 8, 9);
 	}
-	return cmd_report_end(rp, &t, st, rc, "cpus:");
+	return util_db_table(rp->r_db, rp->r_path, st, rc, &t, "cpus:");
 }
 
 /* cmd_report_locks: the locks that were waited for.  => 0, or -1. */
@@ -507,7 +485,7 @@ cmd_report_anomalies(const struct cmd_report *rp)
 		total = cmd_report_i64(st, 0);
 		rc = sqlite3_step(st);
 	}
-	if (cmd_report_done(rp, st, rc) != 0)
+	if (util_db_done(rp->r_db, rp->r_path, st, rc) != 0)
 		return -1;
 	if (total == 0)
 		return 0;
@@ -521,7 +499,7 @@ cmd_report_anomalies(const struct cmd_report *rp)
 	util_table_row(&t, "event\tts\tcpu\ttid\tkind\tptr\tsize\tdetail");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		cmd_report_cells(&t, st, 0, 8);
-	if (cmd_report_done(rp, st, rc) != 0) {
+	if (util_db_done(rp->r_db, rp->r_path, st, rc) != 0) {
 		util_table_free(&t);
 		return -1;
 	}

@@ -98,15 +98,17 @@ cmd_sql_blob_hex(sqlite3_stmt *st, int i, bool quote)
 
 /*
  * cmd_sql_cell: column i of st as a table or CSV cell: a blob as
- * "x'0a1b'", anything else as text ("" for NULL).
- * => returns a string to free.
+ * "x'0a1b'", made in *hexp, anything else as its text ("" for NULL;
+ * *hexp NULL).
+ * => returns the cell, valid until st steps again; free *hexp after.
  */
-static char *
-cmd_sql_cell(sqlite3_stmt *st, int i)
+static const char *
+cmd_sql_cell(sqlite3_stmt *st, int i, char **hexp)
 {
+	*hexp = NULL;
 	if (sqlite3_column_type(st, i) == SQLITE_BLOB)
-		return cmd_sql_blob_hex(st, i, true);
-	return xstrdup(util_db_text(st, i, ""));
+		return *hexp = cmd_sql_blob_hex(st, i, true);
+	return util_db_text(st, i, "");
 }
 
 /* cmd_sql_csv_cell: print s as a CSV field, quoted when it must be. */
@@ -194,7 +196,7 @@ cmd_sql_result(sqlite3_stmt *st, enum cmd_sql_format fmt, bool first)
 	struct util_table t;
 	bool *numeric = NULL;
 	unsigned long rows = 0;
-	char *cell;
+	char *hex;
 
 	if (ncols == 0) {
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -227,16 +229,14 @@ cmd_sql_result(sqlite3_stmt *st, enum cmd_sql_format fmt, bool first)
 			case CMD_SQL_TABLE:
 				if (type == SQLITE_TEXT || type == SQLITE_BLOB)
 					numeric[i] = false;
-				cell = cmd_sql_cell(st, i);
-				util_table_add(&t, cell);
-				free(cell);
+				util_table_add(&t, cmd_sql_cell(st, i, &hex));
+				free(hex);
 				break;
 			case CMD_SQL_CSV:
 				if (i > 0)
 					putchar(',');
-				cell = cmd_sql_cell(st, i);
-				cmd_sql_csv_cell(cell);
-				free(cell);
+				cmd_sql_csv_cell(cmd_sql_cell(st, i, &hex));
+				free(hex);
 				break;
 			case CMD_SQL_JSON:
 				printf("%s", i == 0 ? (rows == 0 ? "\n  {" :

@@ -81,7 +81,7 @@ const struct cmd_entry cmd_top_entry = {
 	    "                          (store the run as interrupted) or finish\n"
 	    "                          (complete it without the dashboard, then\n"
 	    "                          store it) (default: interrupt)\n"
-	    RRUN_HELP
+	    RRUN_HELP(RRUN_HELP_CPUS)
 	    "  -h, --help              print this help and exit\n"
 	    "\n"
 	    "keys: q quit, space pause, n step one event, + and - speed,\n"
@@ -820,7 +820,7 @@ cmd_top_run_replay(struct cmd_top_replay *x, struct kml_trace *t,
     const char *sha)
 {
 	struct cmd_top_ui u;
-	struct rrun_hooks hooks;
+	struct kml_replay_hooks hooks;
 	struct rrun run;
 	unsigned cpus = x->x_args->a_ncpus == 1 ? x->x_args->a_cpus[0] : 0;
 	int status;
@@ -833,10 +833,10 @@ cmd_top_run_replay(struct cmd_top_replay *x, struct kml_trace *t,
 	u.u_rebase = true;
 	u.u_run = &run;
 	memset(&hooks, 0, sizeof(hooks));
-	hooks.h_arg = &u;
-	hooks.h_anomaly = cmd_top_anomaly;
-	hooks.h_tick = cmd_top_tick;
-	hooks.h_tick_events = 1;
+	hooks.rh_arg = &u;
+	hooks.rh_anomaly = cmd_top_anomaly;
+	hooks.rh_tick = cmd_top_tick;
+	hooks.rh_tick_events = 1;
 	if (rrun_open(&run, x->x_args, t, cpus, sha, false, &hooks) != 0)
 		status = KML_EXIT_RUNTIME;
 	else {
@@ -1175,11 +1175,8 @@ cmd_top_exec(int argc, char **argv)
 	if (status < 0 && (runarg != NULL || live) && optind < argc)
 		status = cmd_extra_argument(argv[optind]);
 	if (status < 0)
-		status = rrun_finish(&a, argc, argv, runarg == NULL && !live);
-	if (status < 0 && a.a_ncpus > 1) {
-		util_error("top shows one run: give --cpus one value");
-		status = KML_EXIT_USAGE;
-	}
+		status = rrun_finish(&a, argc, argv, runarg == NULL && !live,
+		    "top");
 	rrun_args_free(&a);
 	if (status >= 0)
 		return status;

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <kmemlab/cost.h>
@@ -33,8 +32,11 @@
 #include "sha256.h"
 #include "util.h"
 
-/* Tries of a database write that finds the database locked (children). */
-#define RRUN_BUSY_TRIES	60
+/*
+ * How long a child of several runs waits for a database that another
+ * child is writing, ms: up to 64 of them may store their runs at once.
+ */
+#define RRUN_CHILD_BUSY_MS	120000
 
 /* ---- options */
 
@@ -144,6 +146,7 @@ rrun_option(struct rrun_args *a, int ch, char **argv,
     const struct option *longopts, const struct cmd_entry *entry)
 {
 	const char *cause;
+	char why[32];
 	uint64_t v;
 
 	switch (ch) {
@@ -160,9 +163,14 @@ rrun_option(struct rrun_args *a, int ch, char **argv,
 		return rrun_cpus_list(a, optarg);
 	case 'j':
 		if (util_parse_uint(optarg, RRUN_MAXLIST, &v, &cause) != 0 ||
-		    v == 0)
-			return util_bad("jobs", optarg, "not in 1..64");
+		    v == 0) {
+			snprintf(why, sizeof(why), "not in 1..%d",
+			    RRUN_MAXLIST);
+			return util_bad("jobs", optarg, why);
+		}
 		a->a_jobs = (unsigned)v;
+		if (a->a_many == NULL)
+			a->a_many = "--jobs";
 		break;
 	case 'm':
 		if (strcmp(optarg, "fold") == 0)
@@ -198,6 +206,8 @@ rrun_option(struct rrun_args *a, int ch, char **argv,
 		break;
 	case 'q':
 		a->a_quiet = true;
+		if (a->a_many == NULL)
+			a->a_many = "--quiet";
 		break;
 	default:
 		return cmd_option_error(ch, argv, longopts, entry);
@@ -206,7 +216,8 @@ rrun_option(struct rrun_args *a, int ch, char **argv,
 }
 
 int
-rrun_finish(struct rrun_args *a, int argc, char **argv, bool need_trace)
+rrun_finish(struct rrun_args *a, int argc, char **argv, bool need_trace,
+    const char *one)
 {
 	char err[512];
 	int status;
@@ -219,11 +230,21 @@ rrun_finish(struct rrun_args *a, int argc, char **argv, bool need_trace)
 		a->a_trace = argv[optind++];
 		if (optind < argc)
 			return cmd_extra_argument(argv[optind]);
-		if (a->a_ncpus > 1 && strcmp(a->a_trace, "-") == 0) {
-			util_error("a trace on standard input is replayed "
-			    "once: give --cpus one value");
-			return KML_EXIT_USAGE;
-		}
+	}
+	if (one != NULL && a->a_ncpus > 1) {
+		util_error("%s shows one run: give --cpus one value", one);
+		return KML_EXIT_USAGE;
+	}
+	if (one != NULL && a->a_many != NULL) {
+		util_error("option '%s' does not apply with %s", a->a_many,
+		    one);
+		return KML_EXIT_USAGE;
+	}
+	if (a->a_ncpus > 1 && a->a_trace != NULL &&
+	    strcmp(a->a_trace, "-") == 0) {
+		util_error("a trace on standard input is replayed once: "
+		    "give --cpus one value");
+		return KML_EXIT_USAGE;
 	}
 	if ((status = rrun_policy(&a->a_rc.rc_policy, a->a_policy)) >= 0)
 		return status;
@@ -314,16 +335,23 @@ rrun_prepare(const struct rrun_args *a, char hex[SHA256_HEX_LEN + 1],
 
 /* ---- the hooks */
 
+/*
+ * The replay has one rh_arg for every hook, the run: these pass each call
+ * on with the database's or the caller's own argument.  The database has
+ * rh_anomaly and rh_sample (kml_db_hooks), the caller any of the four;
+ * rrun_open installs a hook only when one of them has it.  The replay
+ * calls them only in kml_replay_run, once s_dbh is set.
+ */
+
 /* rrun_anomaly: pass an anomaly on to the database, then the caller. */
 static void
 rrun_anomaly(void *arg, const struct kml_anomaly *an)
 {
 	struct rrun *s = arg;
 
-	if (s->s_dbh.rh_anomaly != NULL)
-		s->s_dbh.rh_anomaly(s->s_dbh.rh_arg, an);
-	if (s->s_user.h_anomaly != NULL)
-		s->s_user.h_anomaly(s->s_user.h_arg, an);
+	s->s_dbh.rh_anomaly(s->s_dbh.rh_arg, an);
+	if (s->s_user.rh_anomaly != NULL)
+		s->s_user.rh_anomaly(s->s_user.rh_arg, an);
 }
 
 /* rrun_sample: pass a sample on to the database, then the caller. */
@@ -333,22 +361,18 @@ rrun_sample(void *arg, struct kml_replay *r,
 {
 	struct rrun *s = arg;
 
-	if (s->s_dbh.rh_sample != NULL)
-		s->s_dbh.rh_sample(s->s_dbh.rh_arg, r, sa);
-	if (s->s_user.h_sample != NULL)
-		s->s_user.h_sample(s->s_user.h_arg, r, sa);
+	s->s_dbh.rh_sample(s->s_dbh.rh_arg, r, sa);
+	if (s->s_user.rh_sample != NULL)
+		s->s_user.rh_sample(s->s_user.rh_arg, r, sa);
 }
 
-/* rrun_progress: pass the progress on to the database, then the caller. */
+/* rrun_progress: the caller's progress. */
 static void
 rrun_progress(void *arg, uint64_t events)
 {
 	struct rrun *s = arg;
 
-	if (s->s_dbh.rh_progress != NULL)
-		s->s_dbh.rh_progress(s->s_dbh.rh_arg, events);
-	if (s->s_user.h_progress != NULL)
-		s->s_user.h_progress(s->s_user.h_arg, events);
+	s->s_user.rh_progress(s->s_user.rh_arg, events);
 }
 
 /* rrun_tick: the caller's tick. */
@@ -357,26 +381,10 @@ rrun_tick(void *arg, struct kml_replay *r)
 {
 	struct rrun *s = arg;
 
-	return s->s_user.h_tick(s->s_user.h_arg, r);
+	return s->s_user.rh_tick(s->s_user.rh_arg, r);
 }
 
 /* ---- one run */
-
-/* rrun_busy: err says that the database was locked or busy. */
-static bool
-rrun_busy(const char *err)
-{
-	return strstr(err, "locked") != NULL || strstr(err, "busy") != NULL;
-}
-
-/* rrun_nap: sleep 50 ms before trying the database again. */
-static void
-rrun_nap(void)
-{
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
 
 /*
  * rrun_config_string: the configuration a run records: the policy's
@@ -410,18 +418,16 @@ rrun_config_string(const struct kml_replay_config *rc)
 
 int
 rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
-    unsigned cpus, const char *sha, bool child, const struct rrun_hooks *user)
+    unsigned cpus, const char *sha, bool child,
+    const struct kml_replay_hooks *user)
 {
 	struct kml_replay_config rc = a->a_rc;
 	struct kml_replay_hooks hooks;
 	struct kml_db_run run;
 	struct stat sb;
 	char err[2048], *config;
-	int tries;
 
 	memset(s, 0, sizeof(*s));
-	s->s_args = a;
-	s->s_child = child;
 	if (user != NULL)
 		s->s_user = *user;
 	if (t == NULL) {
@@ -431,23 +437,26 @@ rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
 			return KML_EXIT_RUNTIME;
 		}
 		s->s_own_trace = true;
+		if (strcmp(a->a_trace, "-") != 0 &&
+		    stat(a->a_trace, &sb) == 0 && S_ISREG(sb.st_mode))
+			s->s_size = (uint64_t)sb.st_size;
 	}
 	s->s_trace = t;
-	if (a->a_trace != NULL && strcmp(a->a_trace, "-") != 0 &&
-	    stat(a->a_trace, &sb) == 0 && S_ISREG(sb.st_mode))
-		s->s_size = (uint64_t)sb.st_size;
 	if ((s->s_db = util_db_open(a->a_db, false)) == NULL) {
 		(void)rrun_close(s);
 		return KML_EXIT_RUNTIME;
 	}
+	if (child)
+		kml_db_busy_timeout(s->s_db, RRUN_CHILD_BUSY_MS);
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.rh_arg = s;
 	hooks.rh_anomaly = rrun_anomaly;
 	hooks.rh_sample = rrun_sample;
-	hooks.rh_progress = rrun_progress;
-	if (s->s_user.h_tick != NULL) {
+	if (s->s_user.rh_progress != NULL)
+		hooks.rh_progress = rrun_progress;
+	if (s->s_user.rh_tick != NULL) {
 		hooks.rh_tick = rrun_tick;
-		hooks.rh_tick_events = s->s_user.h_tick_events;
+		hooks.rh_tick_events = s->s_user.rh_tick_events;
 	}
 	if (cpus != 0)
 		rc.rc_cpus = cpus;
@@ -457,29 +466,23 @@ rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
 		(void)rrun_close(s);
 		return KML_EXIT_RUNTIME;
 	}
-	s->s_cpus = kml_replay_cpus(s->s_r);
 
 	config = rrun_config_string(&rc);
 	memset(&run, 0, sizeof(run));
-	run.dr_trace = a->a_trace != NULL ? a->a_trace : "-";
+	run.dr_trace = a->a_trace;
 	run.dr_trace_sha256 = sha;
 	run.dr_policy = rc.rc_policy.po_name;
 	run.dr_config = config;
-	run.dr_cpus = s->s_cpus;
+	run.dr_cpus = kml_replay_cpus(s->s_r);
 	run.dr_timing = rc.rc_timing == KML_TIMING_AFAP ? "afap" : "trace";
 	run.dr_seed = rc.rc_seed;
 	run.dr_version = PACKAGE_VERSION;
-	for (tries = 0;; tries++) {
-		if (kml_db_run_begin(s->s_db, &run, &s->s_id, err,
-		    sizeof(err)) == 0)
-			break;
-		if (!child || !rrun_busy(err) || tries == RRUN_BUSY_TRIES) {
-			util_error("%s", err);
-			free(config);
-			(void)rrun_close(s);
-			return KML_EXIT_RUNTIME;
-		}
-		rrun_nap();
+	if (kml_db_run_begin(s->s_db, &run, &s->s_id, err,
+	    sizeof(err)) != 0) {
+		util_error("%s", err);
+		free(config);
+		(void)rrun_close(s);
+		return KML_EXIT_RUNTIME;
 	}
 	free(config);
 	kml_db_hooks(s->s_db, s->s_id, &s->s_dbh);
@@ -515,17 +518,12 @@ rrun_end(struct rrun *s, unsigned st, double wall)
 {
 	char err[2048];
 
-	for (int tries = 0;; tries++) {
-		if (kml_db_run_end(s->s_db, s->s_id, s->s_r, st, wall, err,
-		    sizeof(err)) == 0)
-			return 0;
-		if (!s->s_child || !rrun_busy(err) ||
-		    tries == RRUN_BUSY_TRIES) {
-			util_error("%s", err);
-			return -1;
-		}
-		rrun_nap();
+	if (kml_db_run_end(s->s_db, s->s_id, s->s_r, st, wall, err,
+	    sizeof(err)) != 0) {
+		util_error("%s", err);
+		return -1;
 	}
+	return 0;
 }
 
 int

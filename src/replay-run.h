@@ -4,10 +4,12 @@
  * one run of a trace stored in the results database (struct rrun).
  *
  * Options: a command puts RRUN_LONGOPTS in its own option table and
- * RRUN_SHORTOPTS in its option string, gives every option it does not
- * know itself to rrun_option, and calls rrun_finish once getopt_long is
- * done, which takes the trace argument and loads the policy and its
- * --set keys, so that their errors come before any work.
+ * RRUN_SHORTOPTS in its option string (and RRUN_MANY_LONGOPTS and
+ * RRUN_MANY_SHORTOPTS if a --cpus list can make several runs), gives
+ * every option it does not know itself to rrun_option, and calls
+ * rrun_finish once getopt_long is done, which takes the trace argument,
+ * refuses a list where only one run is shown, and loads the policy and
+ * its --set keys, so that their errors come before any work.
  *
  * A run: rrun_prepare reads the cost file and takes the trace's digest;
  * rrun_open opens the trace (or takes an open one), the database, creates
@@ -15,7 +17,7 @@
  * (on any one thread); rrun_end stores the summary and the status;
  * rrun_close tears it all down.  The hooks given to the replay pass
  * anomalies and samples to the database first, then to the caller's
- * hooks (struct rrun_hooks).
+ * hooks (a struct kml_replay_hooks of its own).
  */
 #ifndef KMEMLAB_REPLAY_RUN_H
 #define KMEMLAB_REPLAY_RUN_H
@@ -33,8 +35,12 @@
 /* Most values in a --cpus list. */
 #define RRUN_MAXLIST	64
 
-/* The short options rrun_option takes (without the leading ':'). */
-#define RRUN_SHORTOPTS	"p:s:c:j:m:t:S:q"
+/*
+ * The short options rrun_option takes (without the leading ':'): those of
+ * any run, and those only for runs that print their summaries.
+ */
+#define RRUN_SHORTOPTS		"p:s:c:m:t:S:"
+#define RRUN_MANY_SHORTOPTS	"j:q"
 
 /* Long-only options of rrun_option; a command's own start at RRUN_OPT_END. */
 enum {
@@ -51,29 +57,37 @@ enum {
 	{ "policy",	required_argument,	NULL,	'p' },		\
 	{ "set",	required_argument,	NULL,	's' },		\
 	{ "cpus",	required_argument,	NULL,	'c' },		\
-	{ "jobs",	required_argument,	NULL,	'j' },		\
 	{ "map",	required_argument,	NULL,	'm' },		\
 	{ "timing",	required_argument,	NULL,	't' },		\
 	{ "seed",	required_argument,	NULL,	'S' },		\
 	{ "sample",	required_argument,	NULL,	RRUN_OPT_SAMPLE }, \
 	{ "skip-slab-pages", no_argument,	NULL,	RRUN_OPT_SKIP },	\
-	{ "cost",	required_argument,	NULL,	RRUN_OPT_COST },	\
+	{ "cost",	required_argument,	NULL,	RRUN_OPT_COST }
+#define RRUN_MANY_LONGOPTS						\
+	{ "jobs",	required_argument,	NULL,	'j' },		\
 	{ "quiet",	no_argument,		NULL,	'q' }
 
-/* The help text of those options (after "options:\n"). */
-#define RRUN_HELP							\
+/*
+ * The help text of those options (after "options:\n"): RRUN_HELP(cpus)
+ * with cpus RRUN_HELP_CPUS (one run) or RRUN_HELP_CPUS_LIST, then
+ * RRUN_MANY_HELP for RRUN_MANY_LONGOPTS.
+ */
+#define RRUN_HELP_CPUS							\
+	"  -c, --cpus=N            virtual CPUs, 1..1024 (default: the\n"	\
+	"                          policy's cpus, else the trace's)\n"
+#define RRUN_HELP_CPUS_LIST						\
+	"  -c, --cpus=N|LIST       virtual CPUs, 1..1024 (default: the\n"	\
+	"                          policy's cpus, else the trace's); a list\n" \
+	"                          such as 1,2,4,8 makes one run per value,\n" \
+	"                          in parallel processes\n"
+#define RRUN_HELP(cpus)							\
 	"      --db=PATH           the results database (default:\n"	\
 	"                          ./kmemlab.db, created if needed)\n"	\
 	"  -p, --policy=POLICY     netbsd, illumos, freebsd, or a policy file\n" \
 	"                          (default: netbsd)\n"			\
 	"  -s, --set=KEY=VALUE     set one policy key over the policy;\n"	\
 	"                          repeatable, applied in order\n"	\
-	"  -c, --cpus=N|LIST       virtual CPUs, 1..1024 (default: the\n"	\
-	"                          policy's cpus, else the trace's); a list\n" \
-	"                          such as 1,2,4,8 makes one run per value,\n" \
-	"                          in parallel processes\n"		\
-	"  -j, --jobs=N            runs of a list at a time (default: the\n" \
-	"                          online CPUs of this machine)\n"	\
+	cpus								\
 	"  -m, --map=MAP           trace CPUs to vCPUs: fold (CPU % vCPUs) or\n" \
 	"                          spread (threads round robin) (default: fold)\n" \
 	"  -t, --timing=TIMING     trace (events start no earlier than their\n" \
@@ -85,7 +99,10 @@ enum {
 	"      --skip-slab-pages   leave out the page events that are the\n" \
 	"                          traced kernel's slab growth\n"		\
 	"      --cost=FILE         cost model overrides: \"name = ns\" lines\n" \
-	"                          (default: the built-in costs)\n"	\
+	"                          (default: the built-in costs)\n"
+#define RRUN_MANY_HELP							\
+	"  -j, --jobs=N            runs of a list at a time (default: the\n" \
+	"                          online CPUs of this machine)\n"	\
 	"  -q, --quiet             print only the \"run N stored\" line\n"
 
 /* The replay options, parsed. */
@@ -95,6 +112,7 @@ struct rrun_args {
 	const char *a_cost;			/* the cost file, NULL: none */
 	bool a_quiet;
 	unsigned a_jobs;			/* parallel runs of a list */
+	const char *a_many;			/* "--jobs" or "--quiet" if given first */
 	unsigned a_cpus[RRUN_MAXLIST];		/* the --cpus values */
 	unsigned a_ncpus;			/* 0: no --cpus */
 	struct kml_replay_config a_rc;		/* the replay's configuration */
@@ -121,10 +139,14 @@ int rrun_option(struct rrun_args *a, int ch, char **argv,
 /*
  * rrun_finish: after the options, take the trace from argv[optind] (when
  * need_trace; then no other argument may follow), and load the policy
- * and its --set keys into a->a_rc.
+ * and its --set keys into a->a_rc.  one is NULL where a --cpus list makes
+ * one run per value, else what shows one run ("top", "--tui"), which
+ * refuses a list ("ONE shows one run: give --cpus one value") and
+ * RRUN_MANY_LONGOPTS ("option '--jobs' does not apply with ONE").
  * => returns -1 to go on, or an exit status after reporting.
  */
-int rrun_finish(struct rrun_args *a, int argc, char **argv, bool need_trace);
+int rrun_finish(struct rrun_args *a, int argc, char **argv, bool need_trace,
+    const char *one);
 
 /*
  * rrun_prepare: read a's cost file into the cost model (after resetting
@@ -135,44 +157,32 @@ int rrun_finish(struct rrun_args *a, int argc, char **argv, bool need_trace);
 int rrun_prepare(const struct rrun_args *a, char hex[SHA256_HEX_LEN + 1],
     const char **shap);
 
-/* What the caller of a run sees of the replay's hooks (each may be NULL). */
-struct rrun_hooks {
-	void *h_arg;
-	void (*h_anomaly)(void *arg, const struct kml_anomaly *an);
-	void (*h_sample)(void *arg, struct kml_replay *r,
-	    const struct kml_replay_sample *sa);
-	void (*h_progress)(void *arg, uint64_t events);
-	uint64_t (*h_tick)(void *arg, struct kml_replay *r);
-	uint64_t h_tick_events;
-};
-
 /* One run. */
 struct rrun {
-	const struct rrun_args *s_args;
 	struct kml_trace *s_trace;	/* the trace being replayed */
 	bool s_own_trace;		/* opened by rrun_open (closed by rrun_close) */
-	uint64_t s_size;		/* the trace file's size, 0: unknown */
+	uint64_t s_size;		/* the file's size if opened here, else 0 */
 	struct kml_db *s_db;
 	struct kml_replay *s_r;
 	int64_t s_id;			/* the run's id */
-	unsigned s_cpus;		/* vCPUs */
-	bool s_child;			/* a child of several runs: retry a locked database */
-	struct rrun_hooks s_user;	/* the caller's hooks */
+	struct kml_replay_hooks s_user;	/* the caller's hooks */
 	struct kml_replay_hooks s_dbh;	/* the database's */
 	uint64_t s_start;		/* util_now_ns when rrun_open returned */
 };
 
 /*
  * rrun_open: open a's trace (or take t, opened by the caller, who closes
- * it after rrun_close), the database, create the replay on cpus vCPUs
- * (0: as the policy or the trace says) with the hooks user (NULL: none)
+ * it after rrun_close; a->a_trace then names it in the run's row), the
+ * database, create the replay on cpus vCPUs (0: as the policy or the
+ * trace says) with the hooks user (NULL: none; each with user->rh_arg)
  * and begin its row; sha is the trace's digest or NULL.  A child of
- * several runs (child) tries a locked database again.
+ * several runs (child) waits longer for a database that another writes.
  * => returns 0, or KML_EXIT_RUNTIME after reporting (nothing left open
  *    but t).
  */
 int rrun_open(struct rrun *s, const struct rrun_args *a, struct kml_trace *t,
-    unsigned cpus, const char *sha, bool child, const struct rrun_hooks *user);
+    unsigned cpus, const char *sha, bool child,
+    const struct kml_replay_hooks *user);
 
 /* rrun_wall: wall seconds since rrun_open. */
 double rrun_wall(const struct rrun *s);

@@ -20,7 +20,8 @@
  *  - locking: while another connection holds BEGIN EXCLUSIVE, run_begin
  *    fails after the 2 s busy timeout with "PATH: database is locked" and
  *    writes nothing; a batch the hooks could not write makes the next
- *    run_abandon fail with that message, and none of its rows appear.
+ *    run_abandon fail with that message, and none of its rows appear;
+ *    after kml_db_busy_timeout(300), run_begin fails after 300 ms.
  *  - batching: anomalies given to the hook are invisible to another
  *    connection until DB_BATCH (4096) are buffered, then appear as one
  *    batch; 10,000 of them (more than two batches) are all stored, in
@@ -30,7 +31,9 @@
  *    store rows equal to what the stack and the replay report at that
  *    moment (every cache with every counter, every arena, every vCPU,
  *    every site, the anomaly counts, uvm and kmem) and one sample row
- *    per sample callback with the walked caches, arenas and CPUs; a
+ *    per sample callback with the walked caches, arenas and CPUs, whose
+ *    count and hits are the stack's at the callback, also for samples
+ *    caught up at one clock; a
  *    replay stopped from the sample hook after 2 samples ends
  *    "interrupted" with its samples and no summary rows.
  */
@@ -571,6 +574,20 @@ test_locked(void)
 	    sizeof(dt_err)), 0, "locked: afterwards a run works");
 	tap_is(dt_int(h, "SELECT count(*) FROM anomalies WHERE run_id = %"
 	    PRId64, id2), 3, "locked: afterwards its rows are stored");
+
+	/* another busy timeout */
+	dt_exec(h, "BEGIN EXCLUSIVE");
+	kml_db_busy_timeout(db, 300);
+	id2 = -1;
+	t0 = dt_seconds();
+	tap_is(kml_db_run_begin(db, &dt_run, &id2, dt_err, sizeof(dt_err)),
+	    -1, "locked, busy timeout 300 ms: run_begin fails");
+	t = dt_seconds() - t0;
+	tap_is_str(dt_err, dt_want(p, "database is locked"),
+	    "locked, busy timeout 300 ms: the exact message");
+	tap_ok(t >= 0.25 && t < 1.5, "locked, busy timeout 300 ms: after "
+	    "300 ms, not 2 s (%.2f s)", t);
+	dt_exec(h, "COMMIT");
 	sqlite3_close(h);
 	dt_close(db);
 }
@@ -656,7 +673,8 @@ test_batching(void)
 /*
  * A small trace: two threads on two CPUs, kmalloc/kfree through kmem, a
  * slab cache "foo", a double free (an anomaly), a large kmalloc, events
- * 1 us apart.
+ * 1 us apart but the last, 3 us after the one before (so that the replay
+ * catches up several samples at one clock).
  */
 static const char dt_trace_text[] =
     "%kmemlab-trace 1\n"
@@ -673,7 +691,10 @@ static const char dt_trace_text[] =
     "0.000009 1 11/11 thread b kmalloc site=f+0x1 ptr=0x3000 size=100 alloc=128\n"
     "0.000010 0 10/10 thread a kfree site=h+0x3 ptr=0x9000\n"
     "0.000011 1 11/11 thread b kfree site=h+0x3 ptr=0x1100\n"
-    "0.000012 1 11/11 thread b kmem_cache_free site=g+0x9 ptr=0x2040 cache=foo\n";
+    "0.000015 1 11/11 thread b kmem_cache_free site=g+0x9 ptr=0x2040 cache=foo\n";
+
+/* Sample callbacks whose stack dt_hook_sample records. */
+#define DT_MAXSAMPLES	64
 
 /* The hooks of a replay: lib/db.c's, wrapped to count and to stop. */
 struct dt_hooks {
@@ -682,6 +703,12 @@ struct dt_hooks {
 	unsigned dh_anomalies;		/* anomaly callbacks */
 	unsigned dh_stop_after;		/* kml_replay_stop after this many samples (0: never) */
 	double dh_sample_seconds;	/* wall time inside db's sample hook */
+	unsigned dh_repeats;		/* callbacks at the clock of the one before */
+	kml_vtime_t dh_clock;		/* kml_replay_vtime at the last callback */
+	/* at callback k: sa_vtime, the caches and their CPU hits, walked here */
+	kml_vtime_t dh_vtime[DT_MAXSAMPLES];
+	unsigned dh_ncaches[DT_MAXSAMPLES];
+	uint64_t dh_hits[DT_MAXSAMPLES];
 };
 
 static void
@@ -698,10 +725,24 @@ dt_hook_sample(void *arg, struct kml_replay *r,
     const struct kml_replay_sample *sa)
 {
 	struct dt_hooks *dh = arg;
+	unsigned k = dh->dh_samples;
+	struct pool_cache_stats cs;
 	double t0 = dt_seconds();
 
 	dh->dh_db.rh_sample(dh->dh_db.rh_arg, r, sa);
 	dh->dh_sample_seconds += dt_seconds() - t0;
+	if (k > 0 && kml_replay_vtime(r) == dh->dh_clock)
+		dh->dh_repeats++;
+	dh->dh_clock = kml_replay_vtime(r);
+	if (k < DT_MAXSAMPLES) {
+		dh->dh_vtime[k] = sa->sa_vtime;
+		for (pool_cache_t pc = pool_cache_first(); pc != NULL;
+		    pc = pool_cache_next(pc)) {
+			pool_cache_stats(pc, &cs);
+			dh->dh_ncaches[k]++;
+			dh->dh_hits[k] += cs.cpu_hits;
+		}
+	}
 	if (++dh->dh_samples == dh->dh_stop_after)
 		kml_replay_stop(r);
 }
@@ -1054,6 +1095,23 @@ dt_check_completed(sqlite3 *h, struct kml_replay *r, int64_t id,
 	tap_is(dt_int(h, "SELECT count(DISTINCT vtime) FROM samples WHERE "
 	    "run_id = %" PRId64, id), dh->dh_samples,
 	    "samples: distinct virtual times");
+	tap_ok(dh->dh_repeats > 0, "replay: %u samples caught up at the clock "
+	    "of the one before", dh->dh_repeats);
+	tap_ok(dh->dh_samples <= DT_MAXSAMPLES, "replay: at most %d samples",
+	    DT_MAXSAMPLES);
+	bad = 0;
+	for (unsigned k = 0; k < dh->dh_samples && k < DT_MAXSAMPLES; k++) {
+		snprintf(want, sizeof(want), "%u|%" PRIu64 "|%" PRIu64,
+		    dh->dh_ncaches[k], dh->dh_hits[k], dh->dh_hits[k]);
+		dt_row(&bad, "sample", k, dt_str(h, "SELECT count(*), "
+		    "sum(hits), (SELECT sum(hits) FROM cpu_samples WHERE "
+		    "run_id = %" PRId64 " AND vtime = %" PRIu64 ") FROM "
+		    "cache_samples WHERE run_id = %" PRId64 " AND vtime = %"
+		    PRIu64, id, (uint64_t)dh->dh_vtime[k], id,
+		    (uint64_t)dh->dh_vtime[k]), want);
+	}
+	tap_is(bad, 0, "cache_samples, cpu_samples: at every sample (caught "
+	    "up or not) every cache, and the CPU hits the stack had then");
 	tap_is_str(dt_str(h, "SELECT status, events, anomalies FROM "
 	    "v_run_summary WHERE run_id = %" PRId64, id), "completed|12|1",
 	    "v_run_summary: the run");

@@ -44,6 +44,14 @@ struct kml_db;
  */
 struct kml_db *kml_db_open(const char *path, char *errbuf, size_t errlen);
 
+/*
+ * kml_db_busy_timeout: from now on, a write that finds the database
+ * locked by another connection waits up to ms milliseconds for it (the
+ * default 2 s) before it fails with "database is locked"; for processes
+ * that store runs into one database at the same time.
+ */
+void kml_db_busy_timeout(struct kml_db *db, unsigned ms);
+
 /* kml_db_close: flush what is buffered and close.  => 0, or -1 (errbuf). */
 int kml_db_close(struct kml_db *db, char *errbuf, size_t errlen);
 

@@ -8,7 +8,8 @@
 # replays storing identical rows (determinism); compare's exact rows for
 # two runs; --cpus with a list making one run per value in parallel;
 # and the errors: a missing trace, a truncated trace (stored as failed),
-# a database in a missing directory, a locked database (with sqlite3(1)),
+# a database in a missing directory, a locked database (with sqlite3(1):
+# one run gives up after 2 s, the runs of a --cpus list wait longer),
 # an unknown policy key or policy, a bad policy file, a bad cost file,
 # a bad --cpus list, report/compare of runs that are not there, an SQL
 # error; and SIGINT, which stores the run as interrupted.
@@ -68,6 +69,7 @@ usage_error "replay --timing" "$P bad timing 'x': not trace or afap" \
 usage_error "replay --sample" \
     "$P bad sample '5m': not a duration (N[ns|us|ms|s])" replay --sample 5m t
 usage_error "replay -j 0" "$P bad jobs '0': not in 1..64" replay -j 0 t
+usage_error "replay -j 65" "$P bad jobs '65': not in 1..64" replay -j 65 t
 usage_error "replay --cpus empty value" \
     "$P bad cpus '1,,2': empty value in the list" replay --cpus 1,,2 t
 usage_error "replay --cpus 0" "$P bad cpus '0': '0' is not in 1..1024" \
@@ -345,8 +347,17 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	is_status 1 "locked database: exit 1"
 	err_is "kmemlab replay: $DB: database is locked" "locked database: message"
 	wait
+	# Several runs wait longer: the lock outlasts the 2 s of one run.
+	LAST=$(sql_val "SELECT max(id) FROM runs")
+	(echo "BEGIN EXCLUSIVE;"; sleep 3; echo "COMMIT;") | sqlite3 "$DB" &
+	sleep 0.5
+	run "$KMEMLAB" replay --db "$DB" -q --cpus 1,2 "$TINY"
+	is_status 0 "locked database, --cpus 1,2: exit 0"
+	wait
+	ok "locked database, --cpus 1,2: both runs completed" test "$(sql_val \
+	    "SELECT count(*) FROM runs WHERE id > $LAST AND status = 'completed'")" = 2
 else
-	skip 2 "no sqlite3(1)"
+	skip 4 "no sqlite3(1)"
 fi
 
 # SIGINT: the replay stops and the run is stored as interrupted.

@@ -33,9 +33,11 @@ cp "$RUN_OUT" "$T/help.out"
 run "$KMEMLAB" top --help
 ok "top --help prints the same as help top" cmp -s "$RUN_OUT" "$T/help.out"
 for opt in "--run=N" "--live" "--speed=SPEED" "--on-quit=WHAT" "--db=PATH" \
-    "-p, --policy=POLICY" "-c, --cpus=N|LIST" "--sample=DURATION"; do
+    "-p, --policy=POLICY" "-c, --cpus=N " "--sample=DURATION"; do
 	out_has "$opt" "top --help lists $opt"
 done
+out_lacks_re "LIST|--jobs|--quiet|parallel" \
+    "top --help offers no --cpus list, --jobs or --quiet (one run)"
 run "$KMEMLAB" replay --help
 for opt in "--tui" "--speed=SPEED" "--on-quit=WHAT"; do
 	out_has "$opt" "replay --help lists $opt"
@@ -55,11 +57,25 @@ usage_error "top --on-quit" \
     "$P bad on-quit 'x': not interrupt or finish" top --on-quit x t
 usage_error "top --cpus list" "$P top shows one run: give --cpus one value" \
     top --cpus 1,2 t
+usage_error "top --run --cpus list" \
+    "$P top shows one run: give --cpus one value" top --run 1 --cpus 1,2
+usage_error "top -j" "$P unknown option '-j' (try 'kmemlab help top')" \
+    top -j 2 t
+usage_error "top --jobs" \
+    "$P unknown option '--jobs' (try 'kmemlab help top')" top --jobs=2 t
+usage_error "top -q" "$P unknown option '-q' (try 'kmemlab help top')" \
+    top -q t
 usage_error "top --frob" "$P unknown option '--frob' (try 'kmemlab help top')" \
     top --frob
 usage_error "replay --tui --cpus list" \
     "kmemlab replay: --tui shows one run: give --cpus one value" \
     replay --tui --cpus 1,2 t
+usage_error "replay --tui -j" \
+    "kmemlab replay: option '--jobs' does not apply with --tui" \
+    replay -j 2 --tui t
+usage_error "replay --tui --quiet" \
+    "kmemlab replay: option '--quiet' does not apply with --tui" \
+    replay --tui --quiet t
 NOTTY="standard output is not a terminal: the dashboard needs one (use 'kmemlab report' for a stored run, 'kmemlab replay' for a trace)"
 usage_error "top, not a terminal" "$P $NOTTY" top "$T/none.kmt"
 usage_error "top --run, not a terminal" "$P $NOTTY" top --run 1 --db "$T/k.db"
@@ -529,18 +545,23 @@ sees "EXIT=1" "a missing trace: exit 1"
 
 # ---- the live kernel
 
+# A file named as the live trace's label ("record --kernel") in the
+# current directory is not the trace: its size gives no progress bar.
+head -c 100000 /dev/zero >"$T/record --kernel"
 start 200 24 "$KMEMLAB" top --db l.db --live
 if ! "$KMEMLAB" record --help >/dev/null 2>&1; then
 	sees "EXIT=1" "--live without record: exit 1"
 	sees "kmemlab top: the recorder failed: kmemlab: unknown command 'record' (try 'kmemlab help')" \
 	    "--live without record: the recorder's error"
-	skip 2 "no 'kmemlab record' in this build: live replay not run"
+	skip 3 "no 'kmemlab record' in this build: live replay not run"
 else
 	wait_for "live kernel" || wait_for "EXIT="
 	if grep -qF "the recorder failed:" "$T/screen"; then
-		skip 4 "the recorder cannot start here: $(grep -F 'the recorder failed:' "$T/screen" | head -n 1)"
+		skip 5 "the recorder cannot start here: $(grep -F 'the recorder failed:' "$T/screen" | head -n 1)"
 	else
 		sees "kmemlab top - live kernel" "--live: the dashboard"
+		ok "--live: no progress bar (the size of no file)" \
+		    sh -c '! sed -n 2p "$1" | grep -q %' sh "$T/screen"
 		keys q
 		sees "EXIT=0" "--live: exit 0"
 		sees "stored in l.db" "--live: the run is stored"
